@@ -1,0 +1,79 @@
+import * as oauth from 'oauth4webapi';
+import type { ProviderMetadata } from './discovery.js';
+import { ProtocolError } from './errors.js';
+import { httpOptions, oauthClient } from './http.js';
+import { toAuthError } from './map-error.js';
+import type { ResolvedOptions } from './options.js';
+import type { TokenGrant, User } from './token-set.js';
+import type { Transaction } from './transaction.js';
+
+/**
+ * Completes a login: validates the authorization response against its own transaction (state and
+ * RFC 9207 `iss`), redeems the code with the verifier, and validates the token response and ID token
+ * (pinned algorithm, issuer, audience, expiry, nonce, `auth_time` when `max_age` was sent).
+ */
+export async function redeemCallback(
+  options: ResolvedOptions,
+  metadata: ProviderMetadata,
+  transaction: Transaction,
+  callback: URL,
+): Promise<TokenGrant> {
+  const client = oauthClient(options);
+  const host = options.issuer.host;
+  let params: URLSearchParams;
+  try {
+    params = oauth.validateAuthResponse(metadata, client, callback.searchParams, transaction.state);
+  } catch (error) {
+    throw callbackError(error, callback.searchParams, metadata);
+  }
+  try {
+    const response = await oauth.authorizationCodeGrantRequest(
+      metadata,
+      client,
+      oauth.None(),
+      params,
+      transaction.redirectUri,
+      transaction.codeVerifier,
+      httpOptions(options),
+    );
+    const result = await oauth.processAuthorizationCodeResponse(metadata, client, response, {
+      expectedNonce: transaction.nonce,
+      requireIdToken: true,
+      ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
+    });
+    return toGrant(result);
+  } catch (error) {
+    throw toAuthError(error, `code exchange at ${host}`, tokenErrorCode(error));
+  }
+}
+
+/** The validated fields of a token response, in our own shape. */
+export function toGrant(result: oauth.TokenEndpointResponse): TokenGrant {
+  return {
+    accessToken: result.access_token,
+    tokenType: result.token_type,
+    expiresIn: result.expires_in,
+    refreshToken: result.refresh_token,
+    idToken: result.id_token,
+    claims: oauth.getValidatedIdTokenClaims(result) as User | undefined,
+    scope: result.scope,
+  };
+}
+
+/** Tells an ID token failure from a malformed token response, for the error code only. */
+export function tokenErrorCode(error: unknown): 'invalid_id_token' | 'invalid_token_response' {
+  const message = error instanceof Error ? error.message : '';
+  return /JWT|ID Token|id_token/.test(message) ? 'invalid_id_token' : 'invalid_token_response';
+}
+
+function callbackError(error: unknown, params: URLSearchParams, metadata: ProviderMetadata) {
+  if (error instanceof oauth.AuthorizationResponseError) return toAuthError(error, 'login');
+  const iss = params.get('iss');
+  if (iss !== null && iss !== metadata.issuer) {
+    return new ProtocolError('issuer_mismatch', 'login: the response names a different issuer than the one the login was sent to');
+  }
+  if (iss === null && metadata.authorization_response_iss_parameter_supported) {
+    return new ProtocolError('issuer_mismatch', 'login: the response lacks the "iss" parameter the provider promised (RFC 9207)');
+  }
+  return toAuthError(error, 'login', 'invalid_callback');
+}

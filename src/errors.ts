@@ -1,0 +1,88 @@
+/**
+ * Every error the SDK rejects with is an {@link AuthError} with a stable `code`. The subclass says
+ * what the caller does next. Messages name the operation and never contain a token, code, verifier or
+ * the callback URL.
+ */
+
+// A registry symbol, not a module-local one, so that two copies of the SDK on one page (CDN and npm)
+// recognise each other's errors.
+const brand = Symbol.for('oidc-session.AuthError');
+
+/** Stable machine-readable codes. Match on these, not on messages. */
+export type AuthErrorCode =
+  | 'invalid_config'
+  | 'oauth_error'
+  | 'login_required'
+  | 'network_error'
+  | 'timeout'
+  | 'storage_unavailable'
+  | 'state_missing'
+  | 'state_mismatch'
+  | 'transaction_not_found'
+  | 'transaction_expired'
+  | 'issuer_mismatch'
+  | 'invalid_callback'
+  | 'invalid_discovery'
+  | 'insecure_endpoint'
+  | 'invalid_token_response'
+  | 'invalid_id_token'
+  | 'unexpected_response';
+
+/** Base class of every error the SDK throws or rejects with. */
+export class AuthError extends Error {
+  /** Stable code, see {@link AuthErrorCode}. */
+  readonly code: AuthErrorCode;
+
+  constructor(code: AuthErrorCode, message: string) {
+    super(message);
+    this.code = code;
+    this.name = new.target.name;
+    Object.defineProperty(this, brand, { value: true });
+  }
+}
+
+/** An option is missing or invalid: fix the code that creates or calls the client. */
+export class ConfigError extends AuthError {
+  /** The option (or argument) at fault, e.g. `redirectUri` or `returnTo`. */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super('invalid_config', `${option}: ${message}`);
+    this.option = option;
+  }
+}
+
+/** The provider answered with an OAuth error (`access_denied`, `invalid_grant`, ...). */
+export class OAuthError extends AuthError {
+  /** The provider's `error` value, e.g. `access_denied`. */
+  readonly error: string;
+  /** The provider's `error_description`, if any. Provider-controlled text: never render it as HTML. */
+  readonly description: string | undefined;
+
+  constructor(error: string, description: string | undefined, operation: string) {
+    super('oauth_error', `${operation}: the provider answered "${error}"`);
+    this.error = error;
+    this.description = description;
+  }
+}
+
+/** There is no usable session: call `login()`. */
+export class LoginRequiredError extends AuthError {
+  constructor(message = 'no session: sign in first') {
+    super('login_required', message);
+  }
+}
+
+/** A response, callback or stored value failed validation. Nothing from it was used or stored. */
+export class ProtocolError extends AuthError {}
+
+/** The provider could not be reached or did not answer in time. The session, if any, is unchanged. */
+export class NetworkError extends AuthError {}
+
+/** Browser storage is missing, blocked or full. Nothing half-written was left behind. */
+export class StorageError extends AuthError {}
+
+/** True for any error thrown by any copy of oidc-session, including one loaded from the CDN. */
+export function isAuthError(error: unknown): error is AuthError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[brand] === true;
+}

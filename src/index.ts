@@ -1,0 +1,24 @@
+export { AuthClient } from './client.js';
+export type {
+  AuthEvents,
+  AuthState,
+  GetAccessTokenOptions,
+  LoginOptions,
+  LoginResult,
+  LogoutOptions,
+  StateListener,
+} from './client.js';
+export type { AuthClientOptions, StorageOption } from './options.js';
+export type { StorageAdapter } from './platform/storage.js';
+export type { User } from './token-set.js';
+export {
+  AuthError,
+  ConfigError,
+  LoginRequiredError,
+  NetworkError,
+  OAuthError,
+  ProtocolError,
+  StorageError,
+  isAuthError,
+} from './errors.js';
+export type { AuthErrorCode } from './errors.js';

@@ -1,0 +1,42 @@
+import * as oauth from 'oauth4webapi';
+import type { ProviderMetadata } from './discovery.js';
+import { httpOptions, oauthClient } from './http.js';
+import type { ResolvedOptions } from './options.js';
+
+/**
+ * Where to send the user to end the session at the provider (RP-Initiated Logout), or straight to
+ * `postLogoutRedirectUri` when the provider has no end-session endpoint.
+ */
+export function endSessionUrl(
+  options: ResolvedOptions,
+  metadata: ProviderMetadata | undefined,
+  postLogoutRedirectUri: string,
+  idToken: string | undefined,
+): string {
+  const endpoint = metadata?.end_session_endpoint;
+  if (typeof endpoint !== 'string') return postLogoutRedirectUri;
+  // Discovery already checked that this is an https: (or loopback development) URL.
+  const url = new URL(endpoint);
+  url.searchParams.set('client_id', options.clientId);
+  url.searchParams.set('post_logout_redirect_uri', postLogoutRedirectUri);
+  if (idToken !== undefined) url.searchParams.set('id_token_hint', idToken);
+  return url.href;
+}
+
+/**
+ * Revokes the refresh token (RFC 7009), best effort: the request is sent with `keepalive` so it
+ * survives the logout navigation, and its outcome is never awaited by the logout itself.
+ */
+export function revokeRefreshToken(options: ResolvedOptions, metadata: ProviderMetadata, refreshToken: string): Promise<void> {
+  if (typeof metadata.revocation_endpoint !== 'string') return Promise.resolve();
+  return oauth
+    .revocationRequest(metadata, oauthClient(options), oauth.None(), refreshToken, {
+      ...httpOptions(options, { keepalive: true }),
+      additionalParameters: { token_type_hint: 'refresh_token' },
+    })
+    .then(oauth.processRevocationResponse)
+    .then(
+      () => undefined,
+      () => undefined,
+    );
+}

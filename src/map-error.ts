@@ -1,0 +1,28 @@
+import * as oauth from 'oauth4webapi';
+import { AuthError, NetworkError, OAuthError, ProtocolError, isAuthError, type AuthErrorCode } from './errors.js';
+import { isTimeout } from './http.js';
+
+/**
+ * The one place where errors from oauth4webapi, `fetch` and the runtime become typed SDK errors.
+ * Only our own wording reaches the message: upstream `cause` objects carry response bodies, codes
+ * and tokens, so they are dropped.
+ */
+export function toAuthError(error: unknown, operation: string, fallback: AuthErrorCode = 'unexpected_response'): AuthError {
+  if (isAuthError(error)) return error;
+  if (error instanceof oauth.ResponseBodyError || error instanceof oauth.AuthorizationResponseError) {
+    return new OAuthError(error.error, error.error_description ?? undefined, operation);
+  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    const challengeError = error.cause[0]?.parameters.error;
+    if (challengeError) return new OAuthError(challengeError, error.cause[0]?.parameters.error_description, operation);
+    return new ProtocolError(fallback, `${operation}: the provider answered with an authentication challenge`);
+  }
+  if (isTimeout(error)) return new NetworkError('timeout', `${operation}: timed out`);
+  if (error instanceof oauth.OperationProcessingError) {
+    const insecure = error.code === oauth.HTTP_REQUEST_FORBIDDEN || error.code === oauth.REQUEST_PROTOCOL_FORBIDDEN;
+    return new ProtocolError(insecure ? 'insecure_endpoint' : fallback, `${operation}: ${error.message}`);
+  }
+  if (error instanceof oauth.UnsupportedOperationError) return new ProtocolError(fallback, `${operation}: ${error.message}`);
+  // Raw TypeErrors (a non-URL issuer in metadata, a malformed body) are bad input, not bugs of ours.
+  return new ProtocolError(fallback, `${operation}: unexpected response`);
+}

@@ -1,0 +1,35 @@
+import * as oauth from 'oauth4webapi';
+import { toGrant, tokenErrorCode } from './callback.js';
+import type { ProviderMetadata } from './discovery.js';
+import { LoginRequiredError, OAuthError, ProtocolError } from './errors.js';
+import { httpOptions, oauthClient } from './http.js';
+import { toAuthError } from './map-error.js';
+import type { ResolvedOptions } from './options.js';
+import { createSessionRecord, type SessionRecord } from './token-set.js';
+
+/**
+ * Spends the session's refresh token for new tokens. Returns the new record (keeping the old refresh
+ * token when none is rotated, and the old ID token when none is sent). `invalid_grant` means the
+ * session is over and becomes {@link LoginRequiredError}; any other failure leaves it intact.
+ */
+export async function refreshSession(options: ResolvedOptions, metadata: ProviderMetadata, record: SessionRecord): Promise<SessionRecord> {
+  if (record.refreshToken === undefined) throw new LoginRequiredError('the access token expired and there is no refresh token');
+  const client = oauthClient(options);
+  const operation = `token refresh at ${options.issuer.host}`;
+  let grant;
+  try {
+    const response = await oauth.refreshTokenGrantRequest(metadata, client, oauth.None(), record.refreshToken, httpOptions(options));
+    grant = toGrant(await oauth.processRefreshTokenResponse(metadata, client, response));
+  } catch (error) {
+    const mapped = toAuthError(error, operation, tokenErrorCode(error));
+    if (mapped instanceof OAuthError && mapped.error === 'invalid_grant') {
+      throw new LoginRequiredError('the session expired or was revoked at the provider: sign in again');
+    }
+    throw mapped;
+  }
+  // A refreshed ID token describes the same user, or the response is not for this session.
+  if (grant.claims !== undefined && grant.claims.sub !== record.claims.sub) {
+    throw new ProtocolError('invalid_id_token', `${operation}: the new ID token is for a different user`);
+  }
+  return createSessionRecord(grant, { issuer: record.issuer, clientId: record.clientId, now: options.now() }, record);
+}

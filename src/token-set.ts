@@ -1,0 +1,131 @@
+/** The session record: what one signed-in session stores, and pure helpers over it. */
+
+/** The signed-in user: the claims of the ID token (`sub`, `name`, `email`, ...). */
+export interface User {
+  readonly sub: string;
+  readonly [claim: string]: unknown;
+}
+
+/** Tokens from one successful token response, already validated by the protocol layer. */
+export interface TokenGrant {
+  accessToken: string;
+  tokenType: string;
+  /** Server-relative lifetime of the access token, if the provider said. */
+  expiresIn: number | undefined;
+  refreshToken: string | undefined;
+  idToken: string | undefined;
+  claims: User | undefined;
+  scope: string | undefined;
+}
+
+/** The stored session. Instants are epoch milliseconds. */
+export interface SessionRecord {
+  readonly v: 1;
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly accessToken: string;
+  readonly tokenType: string;
+  /** When the access token was received; with `expiresAt` it gives the token's lifetime. */
+  readonly receivedAt: number;
+  readonly expiresAt: number;
+  readonly refreshToken?: string;
+  readonly idToken: string;
+  readonly claims: User;
+  readonly scope?: string;
+}
+
+// Used when a provider omits expires_in: short enough that a revoked token is not used for long.
+const ASSUMED_LIFETIME_SECONDS = 300;
+// Far above any real token; a bigger stored value is corruption or an attack, not a session.
+const MAX_TOKEN_LENGTH = 64 * 1024;
+
+/**
+ * Builds the record from a validated token response. `previous` supplies what a refresh response may
+ * leave out: the refresh token when none is rotated, and the ID token and claims.
+ */
+export function createSessionRecord(
+  grant: TokenGrant,
+  context: { issuer: string; clientId: string; now: number },
+  previous?: SessionRecord,
+): SessionRecord {
+  const idToken = grant.idToken ?? previous?.idToken;
+  const claims = grant.claims ?? previous?.claims;
+  if (idToken === undefined || claims === undefined) throw new TypeError('a session needs an ID token');
+  const refreshToken = grant.refreshToken ?? previous?.refreshToken;
+  const scope = grant.scope ?? previous?.scope;
+  return {
+    v: 1,
+    issuer: context.issuer,
+    clientId: context.clientId,
+    accessToken: grant.accessToken,
+    tokenType: grant.tokenType,
+    receivedAt: context.now,
+    expiresAt: context.now + (grant.expiresIn ?? ASSUMED_LIFETIME_SECONDS) * 1000,
+    ...(refreshToken === undefined ? {} : { refreshToken }),
+    idToken,
+    claims,
+    ...(scope === undefined ? {} : { scope }),
+  };
+}
+
+/**
+ * True while the access token can be used without a refresh. It counts as expired `leewaySeconds`
+ * early, but never earlier than half its lifetime, so a short-lived token is not refreshed on every call.
+ */
+export function isFresh(record: SessionRecord, now: number, leewaySeconds: number): boolean {
+  const leewayMs = Math.min(leewaySeconds * 1000, (record.expiresAt - record.receivedAt) / 2);
+  return now < record.expiresAt - leewayMs;
+}
+
+/** True when the session can still produce an access token: fresh now, or renewable. */
+export function isUsable(record: SessionRecord, now: number, leewaySeconds: number): boolean {
+  return record.refreshToken !== undefined || isFresh(record, now, leewaySeconds);
+}
+
+/** Serialises a record for storage. */
+export function serializeSessionRecord(record: SessionRecord): string {
+  return JSON.stringify(record);
+}
+
+/**
+ * Reads a stored record back. Storage is untrusted (other scripts, extensions, older versions), so any
+ * value that is not exactly a well-formed record for this issuer and client yields `undefined`.
+ */
+export function parseSessionRecord(raw: unknown, expected: { issuer: string; clientId: string }): SessionRecord | undefined {
+  if (typeof raw !== 'string' || raw.length > 8 * MAX_TOKEN_LENGTH) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(value)) return undefined;
+  const r = value;
+  const valid =
+    r.v === 1 &&
+    r.issuer === expected.issuer &&
+    r.clientId === expected.clientId &&
+    isToken(r.accessToken) &&
+    isToken(r.tokenType) &&
+    isInstant(r.receivedAt) &&
+    isInstant(r.expiresAt) &&
+    (r.expiresAt as number) >= (r.receivedAt as number) &&
+    (r.refreshToken === undefined || isToken(r.refreshToken)) &&
+    isToken(r.idToken) &&
+    isObject(r.claims) &&
+    isToken(r.claims.sub) &&
+    (r.scope === undefined || typeof r.scope === 'string');
+  return valid ? (value as unknown as SessionRecord) : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isToken(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_TOKEN_LENGTH;
+}
+
+function isInstant(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}

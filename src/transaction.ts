@@ -1,0 +1,100 @@
+import type { GuardedStorage } from './guarded-storage.js';
+import type { StorageKeys } from './storage-keys.js';
+
+/**
+ * The one-time record of a login in progress, keyed by its `state` so that two tabs (or two logins in
+ * one tab) never use each other's verifier or nonce.
+ */
+export interface Transaction {
+  readonly v: 1;
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+  readonly issuer: string;
+  readonly redirectUri: string;
+  /** Same-origin path to return to after login. */
+  readonly returnTo: string;
+  /** `max_age` sent with the request, so `auth_time` can be enforced. */
+  readonly maxAge?: number;
+  readonly createdAt: number;
+}
+
+/** A login not completed within this time is abandoned: its record is refused and swept away. */
+export const TRANSACTION_MAX_AGE_MS = 15 * 60 * 1000;
+const MAX_FIELD_LENGTH = 2048;
+
+/** Stores a new transaction and sweeps abandoned ones. */
+export async function saveTransaction(storage: GuardedStorage, keys: StorageKeys, txn: Transaction): Promise<void> {
+  await removeStaleTransactions(storage, keys, txn.createdAt);
+  await storage.set(keys.transactionPrefix + txn.state, JSON.stringify(txn));
+}
+
+/**
+ * Reads and deletes the transaction for `state` in one step, so a callback URL can be redeemed at
+ * most once. Returns `undefined` when there is none, `'expired'` when it is too old to trust.
+ */
+export async function takeTransaction(
+  storage: GuardedStorage,
+  keys: StorageKeys,
+  state: string,
+  now: number,
+): Promise<Transaction | 'expired' | undefined> {
+  if (state.length > MAX_FIELD_LENGTH) return undefined;
+  const key = keys.transactionPrefix + state;
+  const raw = await storage.get(key);
+  if (raw === undefined) return undefined;
+  await storage.remove(key);
+  const txn = parseTransaction(raw);
+  if (!txn || txn.state !== state) return undefined;
+  return isExpired(txn, now) ? 'expired' : txn;
+}
+
+/** True when any login is pending in this storage. */
+export async function hasPendingTransaction(storage: GuardedStorage, keys: StorageKeys): Promise<boolean> {
+  return (await storage.keys(keys.transactionPrefix)).length > 0;
+}
+
+/** Removes every pending transaction (logout leaves no verifier behind). */
+export async function clearTransactions(storage: GuardedStorage, keys: StorageKeys): Promise<void> {
+  for (const key of await storage.keys(keys.transactionPrefix)) await storage.remove(key);
+}
+
+async function removeStaleTransactions(storage: GuardedStorage, keys: StorageKeys, now: number): Promise<void> {
+  for (const key of await storage.keys(keys.transactionPrefix)) {
+    const txn = parseTransaction(await storage.get(key));
+    if (!txn || isExpired(txn, now)) await storage.remove(key);
+  }
+}
+
+function isExpired(txn: Transaction, now: number): boolean {
+  return now - txn.createdAt > TRANSACTION_MAX_AGE_MS || txn.createdAt - now > TRANSACTION_MAX_AGE_MS;
+}
+
+/** Stored values are untrusted: anything but a well-formed record is ignored. */
+function parseTransaction(raw: string | undefined): Transaction | undefined {
+  if (raw === undefined || raw.length > 8 * MAX_FIELD_LENGTH) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const t = value as Record<string, unknown>;
+  const ok =
+    t.v === 1 &&
+    isField(t.state) &&
+    isField(t.nonce) &&
+    isField(t.codeVerifier) &&
+    isField(t.issuer) &&
+    isField(t.redirectUri) &&
+    typeof t.returnTo === 'string' &&
+    (t.maxAge === undefined || (typeof t.maxAge === 'number' && Number.isFinite(t.maxAge) && t.maxAge >= 0)) &&
+    typeof t.createdAt === 'number' &&
+    Number.isFinite(t.createdAt);
+  return ok ? (value as Transaction) : undefined;
+}
+
+function isField(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_FIELD_LENGTH;
+}

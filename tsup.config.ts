@@ -1,0 +1,35 @@
+import { defineConfig } from 'tsup';
+
+// Three outputs from one source:
+// - ESM for bundlers keeps its dependencies external so apps deduplicate them;
+// - CJS bundles oauth4webapi because that package is ESM-only;
+// - the IIFE for <script> tags bundles everything and exposes window.OidcSession.
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts' },
+    format: ['esm'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'es2022',
+  },
+  {
+    entry: { index: 'src/index.ts' },
+    format: ['cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'es2022',
+    noExternal: ['oauth4webapi', 'idb-keyval'],
+  },
+  {
+    entry: { 'oidc-session': 'src/index.ts' },
+    format: ['iife'],
+    globalName: 'OidcSession',
+    minify: true,
+    sourcemap: true,
+    target: 'es2022',
+    platform: 'browser',
+    noExternal: ['oauth4webapi', 'idb-keyval'],
+    outExtension: () => ({ js: '.global.js' }),
+  },
+]);
