@@ -33,16 +33,19 @@ export class AuthError extends Error {
   /** Stable code, see {@link AuthErrorCode}. */
   readonly code: AuthErrorCode;
 
+  // Spelled out in each class: minifiers rename classes, and `name` is part of the contract.
+  override name = 'AuthError';
+
   constructor(code: AuthErrorCode, message: string) {
     super(message);
     this.code = code;
-    this.name = new.target.name;
     Object.defineProperty(this, brand, { value: true });
   }
 }
 
 /** An option is missing or invalid: fix the code that creates or calls the client. */
 export class ConfigError extends AuthError {
+  override name = 'ConfigError';
   /** The option (or argument) at fault, e.g. `redirectUri` or `returnTo`. */
   readonly option: string;
 
@@ -54,6 +57,7 @@ export class ConfigError extends AuthError {
 
 /** The provider answered with an OAuth error (`access_denied`, `invalid_grant`, ...). */
 export class OAuthError extends AuthError {
+  override name = 'OAuthError';
   /** The provider's `error` value, e.g. `access_denied`. */
   readonly error: string;
   /** The provider's `error_description`, if any. Provider-controlled text: never render it as HTML. */
@@ -68,19 +72,26 @@ export class OAuthError extends AuthError {
 
 /** There is no usable session: call `login()`. */
 export class LoginRequiredError extends AuthError {
+  override name = 'LoginRequiredError';
   constructor(message = 'no session: sign in first') {
     super('login_required', message);
   }
 }
 
 /** A response, callback or stored value failed validation. Nothing from it was used or stored. */
-export class ProtocolError extends AuthError {}
+export class ProtocolError extends AuthError {
+  override name = 'ProtocolError';
+}
 
 /** The provider could not be reached or did not answer in time. The session, if any, is unchanged. */
-export class NetworkError extends AuthError {}
+export class NetworkError extends AuthError {
+  override name = 'NetworkError';
+}
 
 /** Browser storage is missing, blocked or full. Nothing half-written was left behind. */
-export class StorageError extends AuthError {}
+export class StorageError extends AuthError {
+  override name = 'StorageError';
+}
 
 /** True for any error thrown by any copy of oidc-session, including one loaded from the CDN. */
 export function isAuthError(error: unknown): error is AuthError {

@@ -1,0 +1,85 @@
+// The static server for the demo app (and the end-to-end test pages): serves the built package from
+// dist/, the two runtime dependencies for the import map, and HTML pages with the provider settings
+// written into them, so the pages need no extra request to learn where the provider is.
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { join, resolve, sep } from 'node:path';
+import sirv from 'sirv';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const CONFIG_MARKER = '<!-- oidc-config -->';
+
+/**
+ * @typedef {object} AppServerOptions
+ * @property {number} [port] 0 picks a free port.
+ * @property {Record<string, string>} pages URL prefix (e.g. `/demo/`) to a folder of HTML pages and assets.
+ * @property {() => object} config The settings written into every page as `window.OIDC_CONFIG`.
+ */
+
+/** Starts the app server on localhost. @param {AppServerOptions} options */
+export async function startAppServer(options) {
+  const statics = {
+    '/dist/': sirv(join(root, 'dist'), { dev: true }),
+    '/vendor/': vendor,
+    ...Object.fromEntries(Object.entries(options.pages).map(([prefix, dir]) => [prefix, pages(dir, options.config)])),
+  };
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === '/') {
+      res.writeHead(302, { location: Object.keys(options.pages)[0] ?? '/dist/' }).end();
+      return;
+    }
+    const prefix = Object.keys(statics).find((p) => path.startsWith(p));
+    if (!prefix) return notFound(res);
+    req.url = req.url?.slice(prefix.length - 1);
+    statics[prefix](req, res, () => notFound(res));
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, 'localhost', () => resolve(undefined));
+  });
+  const port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
+  return {
+    origin: `http://localhost:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve(undefined)).closeAllConnections()),
+  };
+}
+
+/** Bare-specifier targets for the ESM build's import map. */
+const VENDOR = {
+  '/oauth4webapi.js': join(root, 'node_modules/oauth4webapi/build/index.js'),
+  '/idb-keyval.js': join(root, 'node_modules/idb-keyval/dist/index.js'),
+};
+
+async function vendor(req, res, next) {
+  const file = VENDOR[new URL(req.url ?? '/', 'http://x').pathname];
+  if (!file) return next();
+  res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(await readFile(file));
+}
+
+/** Serves a folder; HTML pages get the config script injected at the marker. */
+function pages(dir, config) {
+  const assets = sirv(dir, { dev: true });
+  return async (req, res, next) => {
+    let path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path.endsWith('/')) path += 'index.html';
+    if (!path.endsWith('.html')) return assets(req, res, next);
+    const file = resolve(join(dir, path));
+    if (!file.startsWith(resolve(dir) + sep)) return next();
+    let html;
+    try {
+      html = await readFile(file, 'utf8');
+    } catch {
+      return next();
+    }
+    // `<` escaped so no value can close the script element.
+    const json = JSON.stringify(config()).replace(/</g, '\\u003c');
+    html = html.replace(CONFIG_MARKER, `<script>window.OIDC_CONFIG = ${json};</script>`);
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
+  };
+}
+
+function notFound(res) {
+  res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+}

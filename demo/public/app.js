@@ -1,0 +1,134 @@
+// The demo app's UI, shared by the npm-build page and the CDN page: it receives the SDK module
+// (`import * as OidcSession` or `window.OidcSession`) and shows what the session is doing.
+// Provider data is only ever written with textContent: claims are untrusted input.
+
+/** @param {any} OidcSession @param {{ build: string, other: { href: string, label: string } }} page */
+export async function startDemo(OidcSession, page) {
+  const config = /** @type {any} */ (window).OIDC_CONFIG;
+  const here = location.origin + location.pathname;
+  const client = new OidcSession.AuthClient({
+    issuer: config.issuer,
+    clientId: config.clientId,
+    redirectUri: here,
+    postLogoutRedirectUri: here,
+  });
+  /** @type {any} */ (window).client = client;
+
+  const ui = render(page);
+  const log = (/** @type {string} */ kind, /** @type {string} */ text, isError = false) => {
+    const item = h('li', {}, h('time', {}, new Date().toLocaleTimeString()), h('span', { class: 'kind' }, kind), h('span', isError ? { class: 'error' } : {}, text));
+    ui.log.prepend(item);
+  };
+
+  client.subscribe((/** @type {any} */ state) => {
+    ui.status.dataset.status = state.status;
+    ui.statusText.textContent = state.status;
+    ui.login.disabled = state.status !== 'anonymous';
+    ui.logout.disabled = state.status !== 'authenticated';
+    ui.getToken.disabled = ui.forceRefresh.disabled = state.status !== 'authenticated';
+    ui.claims.replaceChildren(...(state.status === 'authenticated' ? claimRows(state.user) : [h('p', { class: 'muted' }, 'Not signed in.')]));
+    log('state', state.status);
+  });
+  client.on('login', (/** @type {any} */ e) => log('login', `signed in as ${e.user.sub}`));
+  client.on('refresh', (/** @type {any} */ e) => log('refresh', `new access token, expires ${new Date(e.expiresAt).toLocaleTimeString()}`));
+  client.on('logout', (/** @type {any} */ e) => log('logout', `reason: ${e.reason}`));
+
+  const report = (/** @type {unknown} */ error) => {
+    const e = /** @type {any} */ (error);
+    log('error', OidcSession.isAuthError(e) ? `${e.name} (${e.code}${e.error ? `: ${e.error}` : ''}): ${e.message}` : String(e), true);
+  };
+
+  let lastToken = '';
+  const showToken = async (/** @type {boolean} */ forceRefresh) => {
+    try {
+      const started = performance.now();
+      const token = await client.getAccessToken({ forceRefresh });
+      const ms = (performance.now() - started).toFixed(1);
+      const how = token === lastToken ? 'cached' : lastToken ? 'new (refreshed)' : 'current';
+      lastToken = token;
+      ui.token.textContent = `${token.slice(0, 24)}… (${how}, ${ms} ms)`;
+      log('token', `getAccessToken(): ${how} in ${ms} ms`);
+    } catch (error) {
+      report(error);
+    }
+  };
+
+  ui.login.onclick = () => client.login().catch(report);
+  ui.logout.onclick = () => client.logout().catch(report);
+  ui.getToken.onclick = () => showToken(false);
+  ui.forceRefresh.onclick = () => showToken(true);
+
+  setInterval(() => updateLifetime(client.state, ui), 1000);
+  updateLifetime(client.state, ui);
+
+  const params = new URLSearchParams(location.search);
+  if (params.has('state') || params.has('code') || params.has('error')) {
+    try {
+      const result = await client.handleCallback();
+      log('callback', `login complete, returning to ${result.returnTo}`);
+      if (result.returnTo !== location.pathname + location.search) history.replaceState(null, '', result.returnTo);
+    } catch (error) {
+      report(error);
+    }
+  }
+}
+
+function updateLifetime(/** @type {any} */ state, /** @type {any} */ ui) {
+  if (state.status !== 'authenticated') {
+    ui.lifetime.textContent = '–';
+    ui.meter.style.width = '0%';
+    return;
+  }
+  const left = Math.max(0, Math.round((state.expiresAt - Date.now()) / 1000));
+  ui.lifetime.textContent = `${left} s`;
+  const fraction = Math.min(1, left / 60);
+  ui.meter.style.width = `${fraction * 100}%`;
+  ui.meter.parentElement.toggleAttribute('data-low', fraction < 0.5);
+}
+
+function claimRows(/** @type {Record<string, unknown>} */ user) {
+  const shown = ['sub', 'name', 'email', 'preferred_username', 'iss', 'aud', 'iat', 'exp'];
+  const list = h('dl', {});
+  for (const key of shown) {
+    if (!(key in user)) continue;
+    let value = user[key];
+    if ((key === 'iat' || key === 'exp') && typeof value === 'number') value = `${value} (${new Date(value * 1000).toLocaleTimeString()})`;
+    list.append(h('dt', {}, key), h('dd', {}, typeof value === 'string' ? value : JSON.stringify(value)));
+  }
+  return [list];
+}
+
+function render(/** @type {{ build: string, other: { href: string, label: string } }} */ page) {
+  const statusText = h('span', {}, 'loading');
+  const status = h('div', { class: 'status', 'data-status': 'loading' }, h('span', { class: 'dot' }), statusText);
+  const login = h('button', {}, 'Sign in');
+  const logout = h('button', { class: 'secondary' }, 'Sign out');
+  const getToken = h('button', {}, 'Get access token');
+  const forceRefresh = h('button', { class: 'secondary' }, 'Force refresh');
+  const claims = h('div', {});
+  const lifetime = h('div', { class: 'big' }, '–');
+  const meter = h('div', { style: 'width:0%' });
+  const token = h('code', { class: 'token' }, 'Press "Get access token".');
+  const log = h('ol', { class: 'log' });
+  const app = /** @type {HTMLElement} */ (document.getElementById('app'));
+  app.replaceChildren(
+    h('header', {}, h('h1', {}, 'oidc-session demo'), h('span', { class: 'build' }, page.build), h('nav', {}, h('a', { href: page.other.href }, `Open the ${page.other.label} →`))),
+    h(
+      'main',
+      {},
+      h('section', {}, h('h2', {}, 'Session'), status, h('div', { class: 'row' }, login, logout)),
+      h('section', {}, h('h2', {}, 'Access token lifetime'), lifetime, h('div', { class: 'meter' }, meter), h('div', { class: 'row' }, getToken, forceRefresh), token),
+      h('section', { class: 'wide' }, h('h2', {}, 'User (ID token claims)'), claims),
+      h('section', { class: 'wide' }, h('h2', {}, 'Events'), log),
+    ),
+  );
+  return { status, statusText, login, logout, getToken, forceRefresh, claims, lifetime, meter, token, log };
+}
+
+/** Creates an element; children are nodes or text (never parsed as HTML). */
+function h(/** @type {string} */ tag, /** @type {Record<string, string>} */ attrs, /** @type {(Node | string)[]} */ ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
+  el.append(...children);
+  return /** @type {any} */ (el);
+}

@@ -1,0 +1,38 @@
+// Starts the app server and the local provider together, wired to each other. Used by `npm run demo`,
+// the end-to-end tests and the benchmark.
+import { fileURLToPath } from 'node:url';
+import { startAppServer } from './app-server.mjs';
+import { startProvider } from './provider.mjs';
+
+const demoPages = fileURLToPath(new URL('./public/', import.meta.url));
+
+/**
+ * @param {object} [options]
+ * @param {number} [options.appPort] 0 (default) picks a free port.
+ * @param {number} [options.providerPort] 0 (default) picks a free port.
+ * @param {number} [options.accessTokenTtl] Seconds; default 60.
+ * @param {Record<string, string>} [options.pages] More URL prefixes to page folders (the tests' pages).
+ * @param {string[]} [options.pagePaths] Paths of pages that act as redirect URIs, besides the demo's.
+ */
+export async function startStack(options = {}) {
+  /** @type {{ issuer: string, clientId: string } | undefined} */
+  let config;
+  const app = await startAppServer({
+    port: options.appPort ?? 0,
+    pages: { '/demo/': demoPages, ...options.pages },
+    config: () => config ?? {},
+  });
+  const pageUrls = ['/demo/', '/demo/cdn.html', ...(options.pagePaths ?? [])].map((path) => app.origin + path);
+  const provider = await startProvider({
+    port: options.providerPort ?? 0,
+    redirectUris: pageUrls,
+    postLogoutRedirectUris: pageUrls,
+    accessTokenTtl: options.accessTokenTtl ?? 60,
+  });
+  config = { issuer: provider.issuer, clientId: provider.clientId };
+  return {
+    app,
+    provider,
+    close: async () => void (await Promise.all([app.close(), provider.close()])),
+  };
+}

@@ -1,0 +1,29 @@
+// `npm run demo`: the local provider and the demo app on fixed ports (PORT and PROVIDER_PORT override).
+import { startStack } from './stack.mjs';
+
+const appPort = Number(process.env.PORT ?? 3000);
+const providerPort = Number(process.env.PROVIDER_PORT ?? 4000);
+
+try {
+  const stack = await startStack({ appPort, providerPort, accessTokenTtl: 60 });
+  const { origin } = stack.app;
+  console.log(`
+  oidc-session demo
+
+    Demo (npm build):  ${origin}/demo/
+    Demo (CDN build):  ${origin}/demo/cdn.html
+    Provider:          ${stack.provider.issuer}   (any user name signs in)
+
+  Access tokens live 60 s, so "Get access token" shows a refresh every 30 s or so.
+  Press Ctrl+C to stop.
+`);
+  const stop = () => stack.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} catch (error) {
+  if (error?.code === 'EADDRINUSE') {
+    console.error(`Port ${error.port} is in use. Try: PORT=3100 PROVIDER_PORT=4100 npm run demo`);
+    process.exit(1);
+  }
+  throw error;
+}

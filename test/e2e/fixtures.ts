@@ -1,0 +1,104 @@
+import { test as base, expect, type Page } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
+import { startStack } from '../../demo/stack.mjs';
+
+type Stack = Awaited<ReturnType<typeof startStack>>;
+
+/** The e2e pages: the same harness on the npm (ESM) build and on the CDN build. */
+export const BUILDS = { esm: '/test/esm.html', cdn: '/test/cdn.html' } as const;
+export type Build = keyof typeof BUILDS;
+
+/** Access tokens live this long in the tests' provider, so expiry happens within a test. */
+export const ACCESS_TOKEN_TTL = 6;
+
+const pagesDir = fileURLToPath(new URL('./pages/', import.meta.url));
+
+export const test = base.extend<{ pageErrors: string[] }, { stack: Stack }>({
+  // One provider and app server per worker: request counts at the provider belong to one test at a time.
+  stack: [
+    async ({}, use) => {
+      const stack = await startStack({
+        accessTokenTtl: ACCESS_TOKEN_TTL,
+        pages: { '/test/': pagesDir },
+        pagePaths: Object.values(BUILDS),
+      });
+      await use(stack);
+      await stack.close();
+    },
+    { scope: 'worker' },
+  ],
+  // Every test fails on an uncaught error or unhandled rejection in the page.
+  pageErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(String(error)));
+      await use(errors);
+      expect(errors, 'errors thrown in the page').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** Opens a harness page and waits until it has handled any callback. */
+export async function openHarness(page: Page, stack: Stack, build: Build, query = ''): Promise<void> {
+  await page.goto(stack.app.origin + BUILDS[build] + query);
+  await page.waitForFunction(() => (window as any).harnessReady === true);
+}
+
+/** Starts a login from the harness page and returns once the provider's login form is showing. */
+export async function startLogin(page: Page, stack: Stack): Promise<void> {
+  await page.evaluate(() => void (window as any).client.login());
+  await page.waitForURL((url) => url.origin === stack.provider.issuer);
+  await page.waitForSelector('input[name=login]');
+}
+
+/** Signs in through the provider's real login form and waits for the callback to be handled. */
+export async function signIn(page: Page, stack: Stack, build: Build, user = 'ada') {
+  await openHarness(page, stack, build);
+  await startLogin(page, stack);
+  await page.fill('input[name=login]', user);
+  await Promise.all([page.waitForURL((url) => url.href.startsWith(stack.app.origin + BUILDS[build])), page.click('button.primary')]);
+  await page.waitForFunction(() => (window as any).harnessReady === true);
+  return page.evaluate(() => (window as any).callbackResult);
+}
+
+/** The session record this page stored, parsed. */
+export function storedSession(page: Page): Promise<Record<string, any> | null> {
+  return page.evaluate(() => {
+    const raw = sessionStorage.getItem(`oidc-session:v1:${(window as any).OIDC_CONFIG.clientId}:session`);
+    return raw === null ? null : JSON.parse(raw);
+  });
+}
+
+/**
+ * Every place a token could linger for this origin: sessionStorage, localStorage, IndexedDB,
+ * CacheStorage and cookies, as one string to search.
+ */
+export async function everythingStored(page: Page): Promise<string> {
+  const inPage = await page.evaluate(async () => {
+    const dump = (s: Storage) => Object.entries(s).map(([k, v]) => `${k}=${v}`).join('\n');
+    const parts = [dump(sessionStorage), dump(localStorage)];
+    for (const info of await indexedDB.databases()) {
+      parts.push(`idb:${info.name}`);
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(info.name as string);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      for (const store of Array.from(db.objectStoreNames)) {
+        const values = await new Promise<unknown[]>((resolve) => {
+          const request = db.transaction(store).objectStore(store).getAll();
+          request.onsuccess = () => resolve(request.result);
+        });
+        parts.push(JSON.stringify(values));
+      }
+      db.close();
+    }
+    for (const name of await caches.keys()) parts.push(`cache:${name}`);
+    return parts.join('\n');
+  });
+  const cookies = await page.context().cookies(page.url());
+  return `${inPage}\n${cookies.map((c) => `${c.name}=${c.value}`).join('\n')}`;
+}
