@@ -70,10 +70,10 @@ function callbackError(error: unknown, params: URLSearchParams, metadata: Provid
   if (error instanceof oauth.AuthorizationResponseError) return toAuthError(error, 'login');
   const iss = params.get('iss');
   if (iss !== null && iss !== metadata.issuer) {
-    return new ProtocolError('issuer_mismatch', 'login: the response names a different issuer than the one the login was sent to');
+    return new ProtocolError('issuer_mismatch', 'login: the response "iss" is not the issuer the login was sent to');
   }
   if (iss === null && metadata.authorization_response_iss_parameter_supported) {
-    return new ProtocolError('issuer_mismatch', 'login: the response lacks the "iss" parameter the provider promised (RFC 9207)');
+    return new ProtocolError('issuer_mismatch', 'login: the response lacks the promised "iss" (RFC 9207)');
   }
   return toAuthError(error, 'login', 'invalid_callback');
 }

@@ -157,12 +157,12 @@ export class AuthClient {
     await this.#ready();
     const here = currentHref();
     const href = url === undefined ? here : String(url);
-    if (href === undefined) throw new ConfigError('url', 'no URL given and no window.location to read it from');
+    if (href === undefined) throw new ConfigError('url', 'no URL given and no location to read');
     let callback: URL;
     try {
       callback = new URL(href);
     } catch {
-      throw new ProtocolError('invalid_callback', 'login: the callback URL is not a valid URL');
+      throw new ProtocolError('invalid_callback', 'login: the callback is not a URL');
     }
     // Codes and state must not linger in history or be re-submitted by a reload.
     if (href === here && (isCallbackUrl(callback) || callback.hash)) replaceHref(withoutResponseParams(callback));
@@ -171,7 +171,7 @@ export class AuthClient {
     if (!state) throw new ProtocolError('state_missing', 'login: the callback has no "state" parameter');
     const now = this.#options.now();
     const transaction = await takeTransaction(this.#transactionStorage, this.#keys, state, now);
-    if (transaction === 'expired') throw new ProtocolError('transaction_expired', 'login: the login took too long; start it again');
+    if (transaction === 'expired') throw new ProtocolError('transaction_expired', 'login: the login took too long, start again');
     if (transaction === undefined) {
       const pending = await hasPendingTransaction(this.#transactionStorage, this.#keys);
       throw new ProtocolError(
@@ -181,7 +181,7 @@ export class AuthClient {
     }
     const metadata = await this.#discover();
     if (transaction.issuer !== metadata.issuer) {
-      throw new ProtocolError('issuer_mismatch', 'login: the login was started with a different issuer');
+      throw new ProtocolError('issuer_mismatch', 'login: started with another issuer');
     }
     const grant = await redeemCallback(this.#options, metadata, transaction, callback);
     const record = createSessionRecord(grant, {

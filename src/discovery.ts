@@ -75,7 +75,7 @@ function checkMetadata(metadata: ProviderMetadata, options: ResolvedOptions, ope
   }
   const issFlag = metadata.authorization_response_iss_parameter_supported;
   if (issFlag !== undefined && typeof issFlag !== 'boolean') {
-    throw new ProtocolError('invalid_discovery', `${operation}: "authorization_response_iss_parameter_supported" must be a boolean`);
+    throw new ProtocolError('invalid_discovery', `${operation}: bad iss flag`);
   }
 }
 

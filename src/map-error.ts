@@ -15,7 +15,7 @@ export function toAuthError(error: unknown, operation: string, fallback: AuthErr
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     const challengeError = error.cause[0]?.parameters.error;
     if (challengeError) return new OAuthError(challengeError, error.cause[0]?.parameters.error_description, operation);
-    return new ProtocolError(fallback, `${operation}: the provider answered with an authentication challenge`);
+    return new ProtocolError(fallback, `${operation}: authentication challenge`);
   }
   if (isTimeout(error)) return new NetworkError('timeout', `${operation}: timed out`);
   if (error instanceof oauth.OperationProcessingError) {

@@ -64,138 +64,106 @@ export interface ResolvedOptions {
   readonly now: () => number;
 }
 
-const KNOWN_OPTIONS = new Set<string>([
-  'issuer', 'clientId', 'redirectUri', 'postLogoutRedirectUri', 'scope', 'storage', 'authorizationParams',
-  'idTokenSigningAlg', 'leewaySeconds', 'clockToleranceSeconds', 'requestTimeoutSeconds', 'fetch', 'navigate', 'now',
-]);
-
 /** Parameters the SDK owns: letting an app set them would break PKCE, state or nonce binding. */
-export const RESERVED_AUTHORIZATION_PARAMS: ReadonlySet<string> = new Set([
-  'client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce',
-  'code_challenge', 'code_challenge_method', 'request', 'request_uri',
-]);
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-const ASYMMETRIC_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']);
+const RESERVED_PARAMS = /^(client_id|redirect_uri|response_type|response_mode|scope|state|nonce|code_challenge|code_challenge_method|request|request_uri)$/;
+const ASYMMETRIC_ALG = /^([RPE]S(256|384|512)|EdDSA|Ed25519)$/;
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
 /** True for a loopback host name, the only place plain `http:` is accepted. */
 export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname);
+  return LOOPBACK_HOSTS.includes(hostname);
 }
+
+type Check = (value: unknown) => string | undefined;
+const string: Check = (v) => (typeof v === 'string' && v.trim() ? undefined : 'expected a non-empty string');
+const seconds: Check = (v) => (v === undefined || (typeof v === 'number' && v >= 0 && v < Infinity) ? undefined : 'expected a number of seconds, 0 or more');
+const fn: Check = (v) => (v === undefined || typeof v === 'function' ? undefined : 'expected a function');
+const appUrl: Check = (v) => (/^https?:$/.test(toUrl(v)?.protocol ?? '') ? undefined : 'expected an absolute http(s) URL');
+
+/** One check per option; the keys are also the list of known options. */
+const CHECKS: Record<keyof AuthClientOptions, Check> = {
+  issuer: (v) => {
+    const url = toUrl(v);
+    if (!url || url.search || url.hash) return 'expected an absolute URL without query or fragment';
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+      return 'must use https: (http: only on localhost, 127.0.0.1 and [::1])';
+    }
+    return undefined;
+  },
+  clientId: string,
+  redirectUri: appUrl,
+  postLogoutRedirectUri: (v) =>
+    v === undefined ? undefined : typeof v === 'string' ? appUrl(v) : Array.isArray(v) && v.length ? v.map(appUrl).find(Boolean) : 'expected a URL or a non-empty list of URLs',
+  scope: (v) => (v === undefined ? undefined : string(v) ?? (String(v).split(' ').includes('openid') ? undefined : 'must include "openid"')),
+  storage: (v) =>
+    v === undefined || v === 'session' || v === 'memory' || v === 'indexeddb'
+      ? undefined
+      : typeof v === 'object' && v !== null && ['get', 'set', 'remove', 'keys'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')
+        ? undefined
+        : "expected 'session', 'memory', 'indexeddb' or an adapter with get, set, remove and keys",
+  authorizationParams: (v) => (v === undefined ? undefined : paramsProblem(v)),
+  idTokenSigningAlg: (v) => (v === undefined || ASYMMETRIC_ALG.test(String(v)) ? undefined : 'expected an asymmetric JWS algorithm (RS256, PS256, ES256, ...)'),
+  leewaySeconds: seconds,
+  clockToleranceSeconds: seconds,
+  requestTimeoutSeconds: (v) => seconds(v) ?? (v === 0 ? 'must be above 0' : undefined),
+  fetch: fn,
+  navigate: fn,
+  now: fn,
+};
 
 /** Validates options and applies defaults. Throws {@link ConfigError} naming the first bad option. */
 export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
   if (typeof input !== 'object' || input === null) throw new ConfigError('options', 'expected an object');
   for (const key of Object.keys(input)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new ConfigError(key, 'unknown option');
+    if (!(key in CHECKS)) throw new ConfigError(key, 'unknown option');
   }
-
-  const issuer = parseIssuer(input.issuer);
-  const clientId = requireNonEmptyString('clientId', input.clientId);
-  const redirect = parseAppUrl('redirectUri', input.redirectUri);
-  const appOrigin = redirect.origin;
-
-  const postLogout = input.postLogoutRedirectUri ?? `${appOrigin}/`;
-  const postLogoutList = typeof postLogout === 'string' ? [postLogout] : [...postLogout];
-  if (postLogoutList.length === 0) throw new ConfigError('postLogoutRedirectUri', 'expected at least one URL');
-  const postLogoutRedirectUris = postLogoutList.map((uri) => parseAppUrl('postLogoutRedirectUri', uri).href);
-
-  const scope = input.scope === undefined ? 'openid profile email' : requireNonEmptyString('scope', input.scope);
-  if (!scope.split(' ').includes('openid')) throw new ConfigError('scope', 'must include "openid"');
-
-  const authorizationParams = checkAuthorizationParams('authorizationParams', input.authorizationParams ?? {});
-  const idTokenSigningAlg = input.idTokenSigningAlg ?? 'RS256';
-  if (!ASYMMETRIC_ALGS.has(idTokenSigningAlg)) {
-    throw new ConfigError('idTokenSigningAlg', 'must be an asymmetric JWS algorithm such as RS256, PS256 or ES256');
+  for (const [key, check] of Object.entries(CHECKS)) {
+    const problem = check(input[key as keyof AuthClientOptions]);
+    if (problem) throw new ConfigError(key, problem);
   }
-
+  const issuer = new URL(input.issuer);
+  const redirect = new URL(input.redirectUri);
+  const postLogout = input.postLogoutRedirectUri ?? `${redirect.origin}/`;
   return Object.freeze({
     issuer,
-    clientId,
+    clientId: input.clientId,
     redirectUri: redirect.href,
-    appOrigin,
-    postLogoutRedirectUris: Object.freeze(postLogoutRedirectUris),
-    scope,
-    storage: checkStorage(input.storage ?? 'session'),
-    authorizationParams,
-    idTokenSigningAlg,
-    leewaySeconds: nonNegativeNumber('leewaySeconds', input.leewaySeconds, 30),
-    clockToleranceSeconds: nonNegativeNumber('clockToleranceSeconds', input.clockToleranceSeconds, 30),
-    requestTimeoutMs: positiveNumber('requestTimeoutSeconds', input.requestTimeoutSeconds, 10) * 1000,
+    appOrigin: redirect.origin,
+    postLogoutRedirectUris: Object.freeze((typeof postLogout === 'string' ? [postLogout] : [...postLogout]).map((uri) => new URL(uri).href)),
+    scope: input.scope ?? 'openid profile email',
+    storage: input.storage ?? 'session',
+    authorizationParams: Object.freeze({ ...input.authorizationParams }),
+    idTokenSigningAlg: input.idTokenSigningAlg ?? 'RS256',
+    leewaySeconds: input.leewaySeconds ?? 30,
+    clockToleranceSeconds: input.clockToleranceSeconds ?? 30,
+    requestTimeoutMs: (input.requestTimeoutSeconds ?? 10) * 1000,
     allowInsecureRequests: issuer.protocol === 'http:',
-    fetch: optionalFunction('fetch', input.fetch),
-    navigate: optionalFunction('navigate', input.navigate),
-    now: optionalFunction('now', input.now) ?? Date.now,
+    fetch: input.fetch,
+    navigate: input.navigate,
+    now: input.now ?? Date.now,
   });
 }
 
-/** Checks extra authorization parameters (from options or a `login()` call). */
+/** Checks extra authorization parameters passed to a `login()` call. */
 export function checkAuthorizationParams(option: string, params: unknown): Readonly<Record<string, string>> {
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-    throw new ConfigError(option, 'expected an object of string values');
-  }
-  const out: Record<string, string> = {};
+  const problem = paramsProblem(params);
+  if (problem) throw new ConfigError(option, problem);
+  return params as Record<string, string>;
+}
+
+function paramsProblem(params: unknown): string | undefined {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return 'expected an object of string values';
   for (const [key, value] of Object.entries(params)) {
-    if (RESERVED_AUTHORIZATION_PARAMS.has(key)) throw new ConfigError(option, `"${key}" is set by the SDK and cannot be overridden`);
-    if (typeof value !== 'string') throw new ConfigError(option, `"${key}" must be a string`);
-    out[key] = value;
+    if (RESERVED_PARAMS.test(key)) return `"${key}" is set by the SDK and cannot be overridden`;
+    if (typeof value !== 'string') return `"${key}" must be a string`;
   }
-  return Object.freeze(out);
+  return undefined;
 }
 
-function parseIssuer(value: unknown): URL {
-  const url = parseUrl('issuer', value);
-  if (url.search || url.hash) throw new ConfigError('issuer', 'must not contain a query or fragment');
-  if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
-  throw new ConfigError('issuer', 'must use https: (http: is accepted only on localhost, 127.0.0.1 and [::1])');
-}
-
-function parseAppUrl(option: string, value: unknown): URL {
-  const url = parseUrl(option, value);
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(option, 'must be an http(s) URL');
-  return url;
-}
-
-function parseUrl(option: string, value: unknown): URL {
-  const text = requireNonEmptyString(option, value);
+function toUrl(value: unknown): URL | undefined {
   try {
-    return new URL(text);
+    return typeof value === 'string' ? new URL(value) : undefined;
   } catch {
-    throw new ConfigError(option, 'must be an absolute URL');
+    return undefined;
   }
-}
-
-function requireNonEmptyString(option: string, value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(option, 'expected a non-empty string');
-  return value;
-}
-
-function checkStorage(value: unknown): StorageOption {
-  if (value === 'session' || value === 'memory' || value === 'indexeddb') return value;
-  if (typeof value === 'object' && value !== null) {
-    const adapter = value as Record<string, unknown>;
-    for (const method of ['get', 'set', 'remove', 'keys']) {
-      if (typeof adapter[method] !== 'function') throw new ConfigError('storage', `adapter is missing a ${method}() method`);
-    }
-    return value as StorageAdapter;
-  }
-  throw new ConfigError('storage', "expected 'session', 'memory', 'indexeddb' or an adapter object");
-}
-
-function nonNegativeNumber(option: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new ConfigError(option, 'expected a number of seconds, 0 or more');
-  return value;
-}
-
-function positiveNumber(option: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new ConfigError(option, 'expected a number of seconds above 0');
-  return value;
-}
-
-function optionalFunction<T>(option: string, value: T | undefined): T | undefined {
-  if (value !== undefined && typeof value !== 'function') throw new ConfigError(option, 'expected a function');
-  return value;
 }

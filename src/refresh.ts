@@ -13,7 +13,7 @@ import { createSessionRecord, type SessionRecord } from './token-set.js';
  * session is over and becomes {@link LoginRequiredError}; any other failure leaves it intact.
  */
 export async function refreshSession(options: ResolvedOptions, metadata: ProviderMetadata, record: SessionRecord): Promise<SessionRecord> {
-  if (record.refreshToken === undefined) throw new LoginRequiredError('the access token expired and there is no refresh token');
+  if (record.refreshToken === undefined) throw new LoginRequiredError('the access token expired and cannot be renewed: sign in again');
   const client = oauthClient(options);
   const operation = `token refresh at ${options.issuer.host}`;
   let grant;
@@ -23,13 +23,13 @@ export async function refreshSession(options: ResolvedOptions, metadata: Provide
   } catch (error) {
     const mapped = toAuthError(error, operation, tokenErrorCode(error));
     if (mapped instanceof OAuthError && mapped.error === 'invalid_grant') {
-      throw new LoginRequiredError('the session expired or was revoked at the provider: sign in again');
+      throw new LoginRequiredError('the provider ended the session: sign in again');
     }
     throw mapped;
   }
   // A refreshed ID token describes the same user, or the response is not for this session.
   if (grant.claims !== undefined && grant.claims.sub !== record.claims.sub) {
-    throw new ProtocolError('invalid_id_token', `${operation}: the new ID token is for a different user`);
+    throw new ProtocolError('invalid_id_token', `${operation}: ID token for another user`);
   }
   return createSessionRecord(grant, { issuer: record.issuer, clientId: record.clientId, now: options.now() }, record);
 }

@@ -58,8 +58,10 @@ export async function startDemo(OidcSession, page) {
   ui.getToken.onclick = () => showToken(false);
   ui.forceRefresh.onclick = () => showToken(true);
 
-  setInterval(() => updateLifetime(client.state, ui), 1000);
-  updateLifetime(client.state, ui);
+  const lifetime = { expiresAt: 0, total: 1 };
+  const tick = () => updateLifetime(client.state, ui, lifetime);
+  setInterval(tick, 1000);
+  tick();
 
   const params = new URLSearchParams(location.search);
   if (params.has('state') || params.has('code') || params.has('error')) {
@@ -73,15 +75,17 @@ export async function startDemo(OidcSession, page) {
   }
 }
 
-function updateLifetime(/** @type {any} */ state, /** @type {any} */ ui) {
+/** Shows the seconds left; the bar is relative to the lifetime seen when this token was first shown. */
+function updateLifetime(/** @type {any} */ state, /** @type {any} */ ui, /** @type {{ expiresAt: number, total: number }} */ lifetime) {
   if (state.status !== 'authenticated') {
     ui.lifetime.textContent = '–';
     ui.meter.style.width = '0%';
     return;
   }
-  const left = Math.max(0, Math.round((state.expiresAt - Date.now()) / 1000));
-  ui.lifetime.textContent = `${left} s`;
-  const fraction = Math.min(1, left / 60);
+  if (state.expiresAt !== lifetime.expiresAt) Object.assign(lifetime, { expiresAt: state.expiresAt, total: Math.max(1, state.expiresAt - Date.now()) });
+  const leftMs = Math.max(0, state.expiresAt - Date.now());
+  ui.lifetime.textContent = `${Math.round(leftMs / 1000)} s`;
+  const fraction = Math.min(1, leftMs / lifetime.total);
   ui.meter.style.width = `${fraction * 100}%`;
   ui.meter.parentElement.toggleAttribute('data-low', fraction < 0.5);
 }
