@@ -74,6 +74,14 @@ export async function startProvider(options) {
     renderError: async (ctx, out) => void (ctx.body = errorPage(out)),
   });
 
+  /**
+   * How many requests hit `route` (oidc-provider route names: token, authorization, end_session, ...).
+   * @param {string} route
+   * @param {string} [grantType]
+   */
+  const count = (route, grantType) =>
+    requests.filter((r) => r.route === route && (grantType === undefined || r.grantType === grantType)).length;
+
   provider.use(countRequests(requests));
   provider.use(interactions(provider));
   provider.on('grant.revoked', (_ctx, grantId) => void revokedGrants.push(grantId));
@@ -87,9 +95,7 @@ export async function startProvider(options) {
     requests,
     /** Grants the provider revoked (refresh-token reuse, revocation). */
     revokedGrants,
-    /** How many requests hit `route` (oidc-provider route names: token, authorization, end_session, ...). */
-    count: (/** @type {string} */ route, /** @type {string | undefined} */ grantType) =>
-      requests.filter((r) => r.route === route && (grantType === undefined || r.grantType === grantType)).length,
+    count,
     close: () => new Promise((resolve) => server.close(() => resolve(undefined)).closeAllConnections()),
   };
 }

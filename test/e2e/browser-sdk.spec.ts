@@ -190,13 +190,13 @@ test('the npm and CDN copies on one page recognise each other\'s errors', async 
   const result = await page.evaluate(() => {
     const { npm, cdn } = (window as any).copies;
     const fromNpm = (() => { try { new npm.AuthClient({}); } catch (e) { return e; } })();
-    const fromCdn = (() => { try { new cdn.AuthClient({}); } catch (e) { return e; } })();
+    const fromCdn = (() => { try { new cdn.AuthClient({}); } catch (e) { return e as { code: string }; } })();
     return {
       distinctCopies: npm.AuthError !== cdn.AuthError,
       cdnSeesNpm: cdn.isAuthError(fromNpm),
       npmSeesCdn: npm.isAuthError(fromCdn),
       plainError: npm.isAuthError(new Error('x')) || cdn.isAuthError({ code: 'invalid_config' }),
-      code: fromCdn.code,
+      code: fromCdn?.code,
     };
   });
   expect(result).toEqual({ distinctCopies: true, cdnSeesNpm: true, npmSeesCdn: true, plainError: false, code: 'invalid_config' });

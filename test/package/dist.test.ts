@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+
+// These tests read the built package: `npm test` builds first.
+const dist = (file: string) => new URL(`../../dist/${file}`, import.meta.url);
+const require = createRequire(import.meta.url);
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+const options = { issuer: 'https://op.test', clientId: 'spa', redirectUri: 'https://rp.test/cb' };
+
+describe('the built package', () => {
+  it('imports by its own name through the exports map (ESM) and is safe without a browser (SSR)', async () => {
+    const sdk = await import('oidc-session');
+    const client = new sdk.AuthClient(options);
+    // No sessionStorage here: the session reads as signed out instead of crashing the render.
+    expect(client.state.status).toBe('anonymous');
+    expect(Object.keys(sdk).sort()).toEqual(
+      ['AuthClient', 'AuthError', 'ConfigError', 'LoginRequiredError', 'NetworkError', 'OAuthError', 'ProtocolError', 'StorageError', 'isAuthError'].sort(),
+    );
+  });
+
+  it('requires by its own name in CommonJS on this Node version', () => {
+    const sdk = require('oidc-session');
+    expect(typeof sdk.AuthClient).toBe('function');
+    expect(() => new sdk.AuthClient({ ...options, issuer: 'http://op.example' })).toThrow(sdk.ConfigError);
+  });
+
+  it('runs the CDN build as a classic script that defines window.OidcSession, with its dependencies inside', () => {
+    const source = readFileSync(dist('oidc-session.global.js'), 'utf8');
+    expect(source).not.toMatch(/\brequire\(|^import |\bfrom"oauth4webapi"|\bfrom"idb-keyval"/m);
+    const window: Record<string, any> = {};
+    runInNewContext(source, Object.assign(window, { window, self: window, globalThis: window, URL, Symbol, TextEncoder, TextDecoder }));
+    expect(typeof window.OidcSession.AuthClient).toBe('function');
+    expect(window.OidcSession.isAuthError(new window.OidcSession.ProtocolError('state_missing', 'x'))).toBe(true);
+  });
+
+  it('keeps oauth4webapi types out of the public declarations', () => {
+    for (const file of ['index.d.ts', 'index.d.cts']) {
+      const types = readFileSync(dist(file), 'utf8');
+      expect(types).not.toMatch(/oauth4webapi|idb-keyval/);
+      expect(types).toContain('declare class AuthClient');
+    }
+  });
+
+  it('declares exactly its two runtime dependencies and points CDNs at the IIFE', () => {
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['idb-keyval', 'oauth4webapi']);
+    expect(pkg.unpkg).toBe('./dist/oidc-session.global.js');
+    expect(pkg.jsdelivr).toBe('./dist/oidc-session.global.js');
+    expect(pkg.sideEffects).toBe(false);
+  });
+});
