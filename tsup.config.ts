@@ -29,6 +29,7 @@ export default defineConfig([
     sourcemap: true,
     target: 'es2022',
     platform: 'browser',
+    treeshake: true,
     noExternal: ['oauth4webapi', 'idb-keyval'],
     outExtension: () => ({ js: '.global.js' }),
   },

@@ -116,7 +116,7 @@ export class AuthClient {
    * can be passed as is to React's `useSyncExternalStore` or used as a Svelte store's `subscribe`.
    */
   readonly subscribe = (listener: (state: AuthState, previous: AuthState) => void): (() => void) => {
-    if (typeof listener !== 'function') throw new ConfigError('listener', 'expected a function');
+    checkListener(listener);
     this.#start();
     this.#listeners.add(listener);
     callSafely(listener, this.#state, this.#state);
@@ -125,7 +125,7 @@ export class AuthClient {
 
   /** Listens to one kind of event; returns the function that removes the listener. */
   on<K extends keyof AuthEvents>(type: K, listener: (event: AuthEvents[K]) => void): () => void {
-    if (typeof listener !== 'function') throw new ConfigError('listener', 'expected a function');
+    checkListener(listener);
     return this.#events.on(type, listener);
   }
 
@@ -359,6 +359,10 @@ export class AuthClient {
     }
     return allowed.includes(href) ? href : first;
   }
+}
+
+function checkListener(listener: unknown): void {
+  if (typeof listener !== 'function') throw new ConfigError('listener', 'expected a function');
 }
 
 function sessionAdapter(storage: ResolvedOptions['storage']): StorageAdapter {

@@ -22,7 +22,6 @@ export function toAuthError(error: unknown, operation: string, fallback: AuthErr
     const insecure = error.code === oauth.HTTP_REQUEST_FORBIDDEN || error.code === oauth.REQUEST_PROTOCOL_FORBIDDEN;
     return new ProtocolError(insecure ? 'insecure_endpoint' : fallback, `${operation}: ${error.message}`);
   }
-  if (error instanceof oauth.UnsupportedOperationError) return new ProtocolError(fallback, `${operation}: ${error.message}`);
-  // Raw TypeErrors (a non-URL issuer in metadata, a malformed body) are bad input, not bugs of ours.
+  // Unsupported token types, raw TypeErrors (a non-URL issuer in metadata, a malformed body) are bad input, not bugs of ours.
   return new ProtocolError(fallback, `${operation}: unexpected response`);
 }

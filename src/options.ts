@@ -100,9 +100,9 @@ const CHECKS: Record<keyof AuthClientOptions, Check> = {
       ? undefined
       : typeof v === 'object' && v !== null && ['get', 'set', 'remove', 'keys'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')
         ? undefined
-        : "expected 'session', 'memory', 'indexeddb' or an adapter with get, set, remove and keys",
+        : "expected 'session', 'memory', 'indexeddb' or a storage adapter",
   authorizationParams: (v) => (v === undefined ? undefined : paramsProblem(v)),
-  idTokenSigningAlg: (v) => (v === undefined || ASYMMETRIC_ALG.test(String(v)) ? undefined : 'expected an asymmetric JWS algorithm (RS256, PS256, ES256, ...)'),
+  idTokenSigningAlg: (v) => (v === undefined || ASYMMETRIC_ALG.test(String(v)) ? undefined : 'expected an asymmetric JWS algorithm such as RS256'),
   leewaySeconds: seconds,
   clockToleranceSeconds: seconds,
   requestTimeoutSeconds: (v) => seconds(v) ?? (v === 0 ? 'must be above 0' : undefined),
@@ -124,15 +124,15 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
   const issuer = new URL(input.issuer);
   const redirect = new URL(input.redirectUri);
   const postLogout = input.postLogoutRedirectUri ?? `${redirect.origin}/`;
-  return Object.freeze({
+  return {
     issuer,
     clientId: input.clientId,
     redirectUri: redirect.href,
     appOrigin: redirect.origin,
-    postLogoutRedirectUris: Object.freeze((typeof postLogout === 'string' ? [postLogout] : [...postLogout]).map((uri) => new URL(uri).href)),
+    postLogoutRedirectUris: (typeof postLogout === 'string' ? [postLogout] : postLogout).map((uri) => new URL(uri).href),
     scope: input.scope ?? 'openid profile email',
     storage: input.storage ?? 'session',
-    authorizationParams: Object.freeze({ ...input.authorizationParams }),
+    authorizationParams: { ...input.authorizationParams },
     idTokenSigningAlg: input.idTokenSigningAlg ?? 'RS256',
     leewaySeconds: input.leewaySeconds ?? 30,
     clockToleranceSeconds: input.clockToleranceSeconds ?? 30,
@@ -141,7 +141,7 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
     fetch: input.fetch,
     navigate: input.navigate,
     now: input.now ?? Date.now,
-  });
+  };
 }
 
 /** Checks extra authorization parameters passed to a `login()` call. */

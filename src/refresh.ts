@@ -13,7 +13,7 @@ import { createSessionRecord, type SessionRecord } from './token-set.js';
  * session is over and becomes {@link LoginRequiredError}; any other failure leaves it intact.
  */
 export async function refreshSession(options: ResolvedOptions, metadata: ProviderMetadata, record: SessionRecord): Promise<SessionRecord> {
-  if (record.refreshToken === undefined) throw new LoginRequiredError('the access token expired and cannot be renewed: sign in again');
+  if (record.refreshToken === undefined) throw new LoginRequiredError('the access token expired and there is no refresh token');
   const client = oauthClient(options);
   const operation = `token refresh at ${options.issuer.host}`;
   let grant;

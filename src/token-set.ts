@@ -1,4 +1,5 @@
 /** The session record: what one signed-in session stores, and pure helpers over it. */
+import { isBoundedString, isNonNegative, parseStoredObject } from './stored-json.js';
 
 /** The signed-in user: the claims of the ID token (`sub`, `name`, `email`, ...). */
 export interface User {
@@ -48,9 +49,9 @@ export function createSessionRecord(
   context: { issuer: string; clientId: string; now: number },
   previous?: SessionRecord,
 ): SessionRecord {
-  const idToken = grant.idToken ?? previous?.idToken;
-  const claims = grant.claims ?? previous?.claims;
-  if (idToken === undefined || claims === undefined) throw new TypeError('a session needs an ID token');
+  // A login always has an ID token (required when redeeming the code); a refresh may reuse the old one.
+  const idToken = (grant.idToken ?? previous?.idToken) as string;
+  const claims = (grant.claims ?? previous?.claims) as User;
   const refreshToken = grant.refreshToken ?? previous?.refreshToken;
   const scope = grant.scope ?? previous?.scope;
   return {
@@ -92,40 +93,24 @@ export function serializeSessionRecord(record: SessionRecord): string {
  * value that is not exactly a well-formed record for this issuer and client yields `undefined`.
  */
 export function parseSessionRecord(raw: unknown, expected: { issuer: string; clientId: string }): SessionRecord | undefined {
-  if (typeof raw !== 'string' || raw.length > 8 * MAX_TOKEN_LENGTH) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (!isObject(value)) return undefined;
-  const r = value;
+  const r = parseStoredObject(raw, 8 * MAX_TOKEN_LENGTH);
+  const isToken = (value: unknown) => isBoundedString(value, MAX_TOKEN_LENGTH);
+  const claims = r?.claims as Record<string, unknown> | undefined;
   const valid =
+    r !== undefined &&
     r.v === 1 &&
     r.issuer === expected.issuer &&
     r.clientId === expected.clientId &&
     isToken(r.accessToken) &&
     isToken(r.tokenType) &&
-    isInstant(r.receivedAt) &&
-    isInstant(r.expiresAt) &&
-    (r.expiresAt as number) >= (r.receivedAt as number) &&
+    isNonNegative(r.receivedAt) &&
+    isNonNegative(r.expiresAt) &&
+    r.expiresAt >= r.receivedAt &&
     (r.refreshToken === undefined || isToken(r.refreshToken)) &&
     isToken(r.idToken) &&
-    isObject(r.claims) &&
-    isToken(r.claims.sub) &&
+    typeof claims === 'object' &&
+    claims !== null &&
+    isToken(claims.sub) &&
     (r.scope === undefined || typeof r.scope === 'string');
-  return valid ? (value as unknown as SessionRecord) : undefined;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isToken(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_TOKEN_LENGTH;
-}
-
-function isInstant(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+  return valid ? (r as unknown as SessionRecord) : undefined;
 }

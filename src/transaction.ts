@@ -1,5 +1,6 @@
 import type { GuardedStorage } from './guarded-storage.js';
 import type { StorageKeys } from './storage-keys.js';
+import { isBoundedString, isNonNegative, parseStoredObject } from './stored-json.js';
 
 /**
  * The one-time record of a login in progress, keyed by its `state` so that two tabs (or two logins in
@@ -67,21 +68,15 @@ async function removeStaleTransactions(storage: GuardedStorage, keys: StorageKey
 }
 
 function isExpired(txn: Transaction, now: number): boolean {
-  return now - txn.createdAt > TRANSACTION_MAX_AGE_MS || txn.createdAt - now > TRANSACTION_MAX_AGE_MS;
+  return Math.abs(now - txn.createdAt) > TRANSACTION_MAX_AGE_MS;
 }
 
 /** Stored values are untrusted: anything but a well-formed record is ignored. */
 function parseTransaction(raw: string | undefined): Transaction | undefined {
-  if (raw === undefined || raw.length > 8 * MAX_FIELD_LENGTH) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const t = value as Record<string, unknown>;
+  const t = parseStoredObject(raw, 8 * MAX_FIELD_LENGTH);
+  const isField = (value: unknown) => isBoundedString(value, MAX_FIELD_LENGTH);
   const ok =
+    t !== undefined &&
     t.v === 1 &&
     isField(t.state) &&
     isField(t.nonce) &&
@@ -89,12 +84,7 @@ function parseTransaction(raw: string | undefined): Transaction | undefined {
     isField(t.issuer) &&
     isField(t.redirectUri) &&
     typeof t.returnTo === 'string' &&
-    (t.maxAge === undefined || (typeof t.maxAge === 'number' && Number.isFinite(t.maxAge) && t.maxAge >= 0)) &&
-    typeof t.createdAt === 'number' &&
-    Number.isFinite(t.createdAt);
-  return ok ? (value as Transaction) : undefined;
-}
-
-function isField(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_FIELD_LENGTH;
+    (t.maxAge === undefined || isNonNegative(t.maxAge)) &&
+    isNonNegative(t.createdAt);
+  return ok ? (t as unknown as Transaction) : undefined;
 }

@@ -17,14 +17,14 @@ export function indexedDbAdapter(): StorageAdapter {
     get: (key) => withDeadline(get<string>(key, useStore())),
     set: (key, value) => withDeadline(set(key, value, useStore())),
     remove: (key) => withDeadline(del(key, useStore())),
-    keys: () => withDeadline(keys<string>(useStore())).then((all) => all.filter((k) => typeof k === 'string')),
+    keys: () => withDeadline(keys<string>(useStore())),
   };
 }
 
 function withDeadline<T>(operation: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('IndexedDB did not answer in time')), DEADLINE_MS);
+    timer = setTimeout(() => reject(new Error('timeout')), DEADLINE_MS);
   });
   return Promise.race([operation, deadline]).finally(() => clearTimeout(timer));
 }
