@@ -115,7 +115,7 @@ export class AuthClient {
    * Calls `listener` now and after every state change; returns the unsubscribe function. Bound, so it
    * can be passed as is to React's `useSyncExternalStore` or used as a Svelte store's `subscribe`.
    */
-  readonly subscribe = (listener: (state: AuthState, previous: AuthState) => void): (() => void) => {
+  readonly subscribe = (listener: StateListener): (() => void) => {
     checkListener(listener);
     this.#start();
     this.#listeners.add(listener);

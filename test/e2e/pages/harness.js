@@ -4,11 +4,14 @@
 export async function startHarness(sdk) {
   const config = window.OIDC_CONFIG;
   const here = location.origin + location.pathname;
+  // Tests pick a storage mode for every tab of the origin through localStorage.
+  const storage = localStorage.getItem('harness:storage') ?? undefined;
   const client = new sdk.AuthClient({
     issuer: config.issuer,
     clientId: config.clientId,
     redirectUri: here,
     postLogoutRedirectUri: here,
+    ...(storage ? { storage } : {}),
   });
   const events = [];
   client.subscribe((state) => events.push({ type: 'state', status: state.status }));
@@ -32,6 +35,8 @@ export async function startHarness(sdk) {
       (result) => ({ ok: true, sub: result.user.sub, returnTo: result.returnTo }),
       describeError,
     );
+  } else {
+    await client.getUser(); // settles the restore from an asynchronous storage
   }
   window.harnessReady = true;
 }
