@@ -154,7 +154,7 @@ export class AuthClient {
    *   {@link ProtocolError} for a missing, replayed or foreign transaction or an invalid response.
    */
   async handleCallback(url?: string | URL): Promise<LoginResult> {
-    await this.#ready();
+    this.#start();
     const here = currentHref();
     const href = url === undefined ? here : String(url);
     if (href === undefined) throw new ConfigError('url', 'no URL given and no location to read');
@@ -166,6 +166,8 @@ export class AuthClient {
     }
     // Codes and state must not linger in history or be re-submitted by a reload.
     if (href === here && (isCallbackUrl(callback) || callback.hash)) replaceHref(withoutResponseParams(callback));
+    // A stored session still being read must not overwrite the one this callback creates.
+    await this.#ready();
 
     const state = callback.searchParams.get('state');
     if (!state) throw new ProtocolError('state_missing', 'login: the callback has no "state" parameter');
