@@ -25,7 +25,9 @@ export default defineConfig([
     entry: { 'oidc-session': 'src/index.ts' },
     format: ['iife'],
     globalName: 'OidcSession',
-    minify: true,
+    // terser packs this build ~400 bytes (brotli) tighter than esbuild's minifier.
+    minify: 'terser',
+    terserOptions: { compress: { passes: 3, ecma: 2020, hoist_funs: true }, mangle: true, ecma: 2020 },
     sourcemap: true,
     target: 'es2022',
     platform: 'browser',

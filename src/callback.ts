@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import type { ProviderMetadata } from './discovery.js';
 import { ProtocolError } from './errors.js';
-import { httpOptions, oauthClient } from './http.js';
+import { oauthClient, requestProvider } from './http.js';
 import { toAuthError } from './map-error.js';
 import type { ResolvedOptions } from './options.js';
 import type { TokenGrant, User } from './token-set.js';
@@ -26,16 +26,16 @@ export async function redeemCallback(
   } catch (error) {
     throw callbackError(error, callback.searchParams, metadata);
   }
+  const code = params.get('code');
+  if (!code) throw new ProtocolError('invalid_callback', 'login: the callback has no "code"');
   try {
-    const response = await oauth.authorizationCodeGrantRequest(
-      metadata,
-      client,
-      oauth.None(),
-      params,
-      transaction.redirectUri,
-      transaction.codeVerifier,
-      httpOptions(options),
-    );
+    // The code comes from the validated parameters; the verifier proves this login started here.
+    const response = await requestProvider(options, metadata.token_endpoint as string, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: transaction.redirectUri,
+      code_verifier: transaction.codeVerifier,
+    });
     const result = await oauth.processAuthorizationCodeResponse(metadata, client, response, {
       expectedNonce: transaction.nonce,
       requireIdToken: true,

@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import { ProtocolError } from './errors.js';
 import type { GuardedStorage } from './guarded-storage.js';
-import { httpOptions } from './http.js';
+import { requestProvider } from './http.js';
 import { toAuthError } from './map-error.js';
 import { isLoopbackHost, type ResolvedOptions } from './options.js';
 
@@ -36,8 +36,10 @@ export async function discover(options: ResolvedOptions, storage: GuardedStorage
   const operation = `discovery at ${options.issuer.host}`;
   let metadata: ProviderMetadata;
   try {
-    const response = await oauth.discoveryRequest(options.issuer, httpOptions(options));
-    metadata = await oauth.processDiscoveryResponse(options.issuer, response);
+    // OpenID Connect Discovery §4: the well-known path goes after the issuer's own path.
+    const url = new URL(options.issuer.href);
+    url.pathname = `${url.pathname}/.well-known/openid-configuration`.replace('//', '/');
+    metadata = await oauth.processDiscoveryResponse(options.issuer, await requestProvider(options, url.href));
   } catch (error) {
     throw toAuthError(error, operation, 'invalid_discovery');
   }

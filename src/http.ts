@@ -15,26 +15,36 @@ export function oauthClient(options: ResolvedOptions): oauth.Client {
 }
 
 /**
- * Options for one request to the provider: a deadline, the `fetch` seam, and plain HTTP only for a
- * loopback development issuer. Transport failures leave here as {@link NetworkError}, so anything
- * else that goes wrong later is a protocol problem.
+ * Sends one request to the provider: a GET, or a form POST when `form` is given, always with a
+ * deadline and never following a redirect (a redirected token request would carry the code and
+ * verifier elsewhere; the 3xx reaches oauth4webapi's response checks and is refused there).
+ * Endpoints were checked to be https: (or loopback http: in development) when discovered.
+ * Transport failures leave here as {@link NetworkError}; the response is validated by the caller
+ * with oauth4webapi's `process*` functions.
  */
-export function httpOptions(options: ResolvedOptions, extra: { keepalive?: boolean } = {}) {
+export async function requestProvider(
+  options: ResolvedOptions,
+  url: string,
+  form?: Record<string, string>,
+  keepalive = false,
+): Promise<Response> {
+  const fetchImpl = options.fetch ?? globalThis.fetch;
   const host = options.issuer.host;
-  return {
-    signal: AbortSignal.timeout(options.requestTimeoutMs),
-    [oauth.allowInsecureRequests]: options.allowInsecureRequests,
-    [oauth.customFetch]: async (url: string, init: oauth.CustomFetchOptions<string, unknown>): Promise<Response> => {
-      const fetchImpl = options.fetch ?? globalThis.fetch;
-      try {
-        return await fetchImpl(url, { ...(init as RequestInit), ...(extra.keepalive ? { keepalive: true } : {}) });
-      } catch (error) {
-        throw isTimeout(error)
-          ? new NetworkError('timeout', `request to ${host} timed out`)
-          : new NetworkError('network_error', `request to ${host} failed`);
-      }
-    },
-  };
+  try {
+    return await fetchImpl(url, {
+      method: form ? 'POST' : 'GET',
+      headers: { accept: 'application/json' },
+      // A URLSearchParams body sets the form content type itself.
+      ...(form ? { body: new URLSearchParams({ ...form, client_id: options.clientId }) } : {}),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(options.requestTimeoutMs),
+      keepalive,
+    });
+  } catch (error) {
+    throw isTimeout(error)
+      ? new NetworkError('timeout', `request to ${host} timed out`)
+      : new NetworkError('network_error', `request to ${host} failed`);
+  }
 }
 
 /** True for the errors an aborted or timed-out fetch (or body read) rejects with. */

@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import type { ProviderMetadata } from './discovery.js';
-import { httpOptions, oauthClient } from './http.js';
+import { requestProvider } from './http.js';
 import type { ResolvedOptions } from './options.js';
 
 /**
@@ -29,11 +29,7 @@ export function endSessionUrl(
  */
 export function revokeRefreshToken(options: ResolvedOptions, metadata: ProviderMetadata, refreshToken: string): Promise<void> {
   if (typeof metadata.revocation_endpoint !== 'string') return Promise.resolve();
-  return oauth
-    .revocationRequest(metadata, oauthClient(options), oauth.None(), refreshToken, {
-      ...httpOptions(options, { keepalive: true }),
-      additionalParameters: { token_type_hint: 'refresh_token' },
-    })
+  return requestProvider(options, metadata.revocation_endpoint, { token: refreshToken, token_type_hint: 'refresh_token' }, true)
     .then(oauth.processRevocationResponse)
     .then(
       () => undefined,

@@ -18,10 +18,7 @@ export function toAuthError(error: unknown, operation: string, fallback: AuthErr
     return new ProtocolError(fallback, `${operation}: authentication challenge`);
   }
   if (isTimeout(error)) return new NetworkError('timeout', `${operation}: timed out`);
-  if (error instanceof oauth.OperationProcessingError) {
-    const insecure = error.code === oauth.HTTP_REQUEST_FORBIDDEN || error.code === oauth.REQUEST_PROTOCOL_FORBIDDEN;
-    return new ProtocolError(insecure ? 'insecure_endpoint' : fallback, `${operation}: ${error.message}`);
-  }
+  if (error instanceof oauth.OperationProcessingError) return new ProtocolError(fallback, `${operation}: ${error.message}`);
   // Unsupported token types, raw TypeErrors (a non-URL issuer in metadata, a malformed body) are bad input, not bugs of ours.
   return new ProtocolError(fallback, `${operation}: unexpected response`);
 }

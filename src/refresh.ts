@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { toGrant, tokenErrorCode } from './callback.js';
 import type { ProviderMetadata } from './discovery.js';
 import { LoginRequiredError, OAuthError, ProtocolError } from './errors.js';
-import { httpOptions, oauthClient } from './http.js';
+import { oauthClient, requestProvider } from './http.js';
 import { toAuthError } from './map-error.js';
 import type { ResolvedOptions } from './options.js';
 import { createSessionRecord, type SessionRecord } from './token-set.js';
@@ -18,7 +18,10 @@ export async function refreshSession(options: ResolvedOptions, metadata: Provide
   const operation = `token refresh at ${options.issuer.host}`;
   let grant;
   try {
-    const response = await oauth.refreshTokenGrantRequest(metadata, client, oauth.None(), record.refreshToken, httpOptions(options));
+    const response = await requestProvider(options, metadata.token_endpoint as string, {
+      grant_type: 'refresh_token',
+      refresh_token: record.refreshToken,
+    });
     grant = toGrant(await oauth.processRefreshTokenResponse(metadata, client, response));
   } catch (error) {
     const mapped = toAuthError(error, operation, tokenErrorCode(error));
@@ -31,5 +34,5 @@ export async function refreshSession(options: ResolvedOptions, metadata: Provide
   if (grant.claims !== undefined && grant.claims.sub !== record.claims.sub) {
     throw new ProtocolError('invalid_id_token', `${operation}: ID token for another user`);
   }
-  return createSessionRecord(grant, { issuer: record.issuer, clientId: record.clientId, now: options.now() }, record);
+  return createSessionRecord(grant, { issuer: record.issuer, clientId: record.clientId, now: options.now(), sid: record.sid }, record);
 }
