@@ -76,7 +76,7 @@ function pages(dir, config) {
     // `<` escaped so no value can close the script element.
     const json = JSON.stringify(config()).replace(/</g, '\\u003c');
     html = html.replace(CONFIG_MARKER, `<script>window.OIDC_CONFIG = ${json};</script>`);
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' }).end(html);
   };
 }
 

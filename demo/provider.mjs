@@ -146,10 +146,9 @@ function interactions(/** @type {Provider} */ provider) {
 
 /** A first-party demo app: consent is given on the user's behalf for what was asked. */
 async function grantFor(/** @type {Provider} */ provider, /** @type {any} */ details, /** @type {string} */ accountId) {
-  const grant = details.grantId
-    ? await provider.Grant.find(details.grantId)
-    : new provider.Grant({ accountId, clientId: String(details.params.client_id) });
-  if (!grant) throw new Error('grant not found');
+  // Reuse the session's grant only for the same user: signing in as someone else starts a new one.
+  const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+  const grant = existing?.accountId === accountId ? existing : new provider.Grant({ accountId, clientId: String(details.params.client_id) });
   grant.addOIDCScope(String(details.params.scope));
   return { consent: { grantId: await grant.save() } };
 }

@@ -1,7 +1,8 @@
+import { beaconFor, compareWithBeacon, readBeacon, writeBeacon, type Beacon } from './beacon.js';
 import { redeemCallback } from './callback.js';
 import { isCallbackUrl, withoutResponseParams } from './callback-url.js';
 import { discover, type ProviderMetadata } from './discovery.js';
-import { callSafely, Emitter } from './emitter.js';
+import { callSafely } from './call-safely.js';
 import { AuthError, ConfigError, LoginRequiredError, ProtocolError } from './errors.js';
 import { GuardedStorage } from './guarded-storage.js';
 import { createLoginRequest } from './login.js';
@@ -10,11 +11,25 @@ import { checkAuthorizationParams, resolveOptions, type AuthClientOptions, type 
 import { indexedDbAdapter } from './platform/indexeddb.js';
 import { assignLocation, currentHref, replaceHref } from './platform/location.js';
 import { withLock } from './platform/lock.js';
+import { onPageWake } from './platform/page-wake.js';
+import { openTabChannel, type TabChannel } from './platform/tab-channel.js';
+import { randomId } from './random-id.js';
 import { memoryStorageAdapter, sessionStorageAdapter, type StorageAdapter } from './platform/storage.js';
 import { refreshSession } from './refresh.js';
 import { sameOriginPath } from './return-to.js';
 import { storageKeys, type StorageKeys } from './storage-keys.js';
-import { createSessionRecord, isFresh, isUsable, type SessionRecord, type User } from './token-set.js';
+import { parseTabMessage, type TabMessage } from './tab-message.js';
+import {
+  createSessionRecord,
+  isFresh,
+  isNewer,
+  isUsable,
+  parseSessionRecord,
+  renewalDueAt,
+  serializeSessionRecord,
+  type SessionRecord,
+  type User,
+} from './token-set.js';
 import { TokenStore } from './token-store.js';
 import { clearTransactions, hasPendingTransaction, saveTransaction, takeTransaction } from './transaction.js';
 
@@ -27,14 +42,14 @@ export type AuthState =
 /** Called with the new and the previous state. */
 export type StateListener = (state: AuthState, previous: AuthState) => void;
 
-/** Payloads of the discrete events. */
+/** Payloads of the discrete events. `remote` is true when it happened in another tab of the app. */
 export interface AuthEvents {
-  /** A login completed in this tab. */
-  login: { readonly user: User };
-  /** New tokens were obtained with the refresh token. */
+  /** A login completed (in this tab, or in another one this tab now shares the session with). */
+  login: { readonly user: User; readonly remote: boolean };
+  /** This tab obtained new tokens with the refresh token (other tabs just adopt them). */
   refresh: { readonly expiresAt: number };
   /** The session ended: `user` by `logout()`, `expired` when the provider refused to renew it. */
-  logout: { readonly reason: 'user' | 'expired' };
+  logout: { readonly reason: 'user' | 'expired'; readonly remote: boolean };
 }
 
 /** Options of {@link AuthClient.login}. */
@@ -66,6 +81,12 @@ export interface GetAccessTokenOptions {
 
 const LOADING: AuthState = Object.freeze({ status: 'loading' });
 const ANONYMOUS: AuthState = Object.freeze({ status: 'anonymous' });
+// How long a new tab waits for an open sibling to hand over the live session, and how long a tab that
+// found its copy stale waits for the newer one. Live tabs answer in milliseconds.
+const ADOPT_ON_START_MS = 300;
+const ADOPT_ON_REFRESH_MS = 2000;
+const DAY_MS = 86_400_000;
+const ignore = () => undefined;
 
 /**
  * Manages one user session against one OpenID Connect provider: authorization code flow with PKCE by
@@ -80,7 +101,7 @@ export class AuthClient {
   readonly #tokens: TokenStore;
   readonly #sessionStorage: GuardedStorage;
   readonly #transactionStorage: GuardedStorage;
-  readonly #events = new Emitter<AuthEvents>();
+  readonly #events = new Map<keyof AuthEvents, Set<(event: never) => void>>();
   readonly #listeners = new Set<StateListener>();
   #state: AuthState = LOADING;
   #record: SessionRecord | undefined;
@@ -88,6 +109,14 @@ export class AuthClient {
   #started = false;
   #metadata: Promise<ProviderMetadata> | undefined;
   #refreshing: Promise<SessionRecord> | undefined;
+  /** True for sessionStorage and memory: each tab keeps its own copy, kept in step by messages. */
+  readonly #perTab: boolean;
+  readonly #beaconStorage: GuardedStorage;
+  readonly #tabId = randomId();
+  #channel: TabChannel | undefined;
+  #stopWake: (() => void) | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #disposed = false;
 
   /** @throws {@link ConfigError} naming the first invalid option. */
   constructor(options: AuthClientOptions) {
@@ -103,6 +132,20 @@ export class AuthClient {
       issuer: this.#options.issuer.href,
       clientId: this.#options.clientId,
     });
+    this.#perTab = this.#options.storage === 'session' || this.#options.storage === 'memory';
+    this.#beaconStorage = new GuardedStorage(indexedDbAdapter());
+  }
+
+  /**
+   * Stops listening to other tabs and page events and cancels the renewal timer. Call it when the app
+   * no longer needs the client (tests, micro-frontends); the client keeps working in this tab alone.
+   */
+  dispose(): void {
+    this.#disposed = true;
+    this.#channel?.close();
+    this.#channel = undefined;
+    this.#stopWake?.();
+    clearTimeout(this.#timer);
   }
 
   /** The current state. Reading it the first time restores the session from storage. */
@@ -126,7 +169,15 @@ export class AuthClient {
   /** Listens to one kind of event; returns the function that removes the listener. */
   on<K extends keyof AuthEvents>(type: K, listener: (event: AuthEvents[K]) => void): () => void {
     checkListener(listener);
-    return this.#events.on(type, listener);
+    let set = this.#events.get(type);
+    if (!set) this.#events.set(type, (set = new Set()));
+    const entry = listener as (event: never) => void;
+    set.add(entry);
+    return () => void set.delete(entry);
+  }
+
+  #emit<K extends keyof AuthEvents>(type: K, event: AuthEvents[K]): void {
+    for (const listener of [...(this.#events.get(type) ?? [])]) callSafely(listener as (event: AuthEvents[K]) => void, event);
   }
 
   /**
@@ -190,10 +241,13 @@ export class AuthClient {
       issuer: this.#options.issuer.href,
       clientId: this.#options.clientId,
       now: this.#options.now(),
+      sid: randomId(),
     });
     await this.#tokens.save(record);
+    await this.#markBeacon(record, 0);
     this.#commit(record);
-    this.#events.emit('login', { user: record.claims });
+    this.#announce(record);
+    this.#emit('login', { user: record.claims, remote: false });
     return { user: record.claims, returnTo: sameOriginPath(transaction.returnTo, this.#options.appOrigin) ?? '/' };
   }
 
@@ -212,13 +266,13 @@ export class AuthClient {
    */
   async getAccessToken(options: GetAccessTokenOptions = {}): Promise<string> {
     const record = this.#record;
-    if (record !== undefined && options.forceRefresh !== true && isFresh(record, this.#options.now(), this.#options.leewaySeconds)) {
+    if (record !== undefined && options.forceRefresh !== true && this.#fresh(record)) {
       return record.accessToken;
     }
     await this.#ready();
     const current = this.#record;
     if (current === undefined) throw new LoginRequiredError();
-    if (options.forceRefresh !== true && isFresh(current, this.#options.now(), this.#options.leewaySeconds)) return current.accessToken;
+    if (options.forceRefresh !== true && this.#fresh(current)) return current.accessToken;
     return (await this.#refresh(current)).accessToken;
   }
 
@@ -231,9 +285,7 @@ export class AuthClient {
     await this.#ready();
     const record = this.#record;
     const target = this.#postLogoutTarget(options.returnTo);
-    const cleared = await Promise.allSettled([this.#tokens.clear(), clearTransactions(this.#transactionStorage, this.#keys)]);
-    this.#commit(undefined);
-    if (record) this.#events.emit('logout', { reason: 'user' });
+    const cleared = await Promise.allSettled([this.#end('user', false), clearTransactions(this.#transactionStorage, this.#keys)]);
     // Leaving must not depend on the provider: without metadata we still go to the post-logout page.
     const metadata = await this.#discover().catch(() => undefined);
     if (metadata && record?.refreshToken) void revokeRefreshToken(this.#options, metadata, record.refreshToken);
@@ -245,24 +297,57 @@ export class AuthClient {
   #start(): void {
     if (this.#started) return;
     this.#started = true;
-    const restored = (record: SessionRecord | undefined) => {
-      // A login or logout that finished while storage was being read wins.
-      if (this.#state !== LOADING) return;
-      if (record && !isUsable(record, this.#options.now(), this.#options.leewaySeconds)) {
-        void this.#tokens.clear().catch(() => undefined);
-        record = undefined;
-      }
-      this.#commit(record);
-    };
+    if (!this.#disposed) {
+      this.#connect();
+      this.#stopWake = onPageWake(
+        () => {
+          this.#connect();
+          void this.#revalidate().catch(ignore);
+        },
+        () => {
+          this.#channel?.close();
+          this.#channel = undefined;
+        },
+      );
+    }
     // Unreadable storage means no session; the next write reports the problem with a typed error.
-    const failed = () => restored(undefined);
     try {
       const loaded = this.#tokens.load();
-      if (loaded instanceof Promise) this.#restoring = loaded.then(restored, failed);
-      else restored(loaded);
+      this.#restoring = loaded instanceof Promise ? loaded.then((r) => this.#restore(r), () => this.#restore(undefined)) : this.#restore(loaded);
     } catch {
-      failed();
+      this.#restoring = this.#restore(undefined);
     }
+  }
+
+  /** Opens the channel to the other tabs unless it is open (or the client disposed). */
+  #connect(): void {
+    if (this.#channel || this.#disposed) return;
+    this.#channel = openTabChannel(`oidc-session:v1:${this.#options.issuer.href}:${this.#options.clientId}`, (data) =>
+      this.#receive(parseTabMessage(data)).catch(ignore),
+    );
+  }
+
+  #restore(record: SessionRecord | undefined): Promise<void> | undefined {
+    // A login or logout that finished while storage was being read wins.
+    if (this.#state !== LOADING) return undefined;
+    if (record && !isUsable(record, this.#options.now(), this.#options.leewaySeconds)) {
+      void this.#tokens.clear().catch(ignore);
+      record = undefined;
+    }
+    if (record || !this.#sharing) {
+      this.#commit(record);
+      // This copy may be behind the other tabs' (a duplicated tab, a tab that slept): check quietly.
+      void this.#revalidate().catch(ignore);
+      return undefined;
+    }
+    // Nothing here, but an open sibling may hold the live session: ask before saying "anonymous".
+    return this.#adoptFromTabs(ADOPT_ON_START_MS).then((adopted) => {
+      if (this.#state === LOADING) this.#commit(adopted);
+    });
+  }
+
+  #fresh(record: SessionRecord): boolean {
+    return isFresh(record, this.#options.now(), this.#options.leewaySeconds);
   }
 
   #ready(): Promise<void> {
@@ -276,9 +361,120 @@ export class AuthClient {
     const next: AuthState = record
       ? Object.freeze({ status: 'authenticated', user: record.claims, expiresAt: record.expiresAt })
       : ANONYMOUS;
+    clearTimeout(this.#timer);
+    if (record && this.#options.autoRefresh && !this.#disposed) {
+      // Timers are clamped: never a busy loop, never past setTimeout's range; wake-up checks cover sleep.
+      const delay = Math.min(Math.max(renewalDueAt(record, this.#options.leewaySeconds) - this.#options.now(), 1000), DAY_MS);
+      this.#timer = setTimeout(() => void this.getAccessToken().catch(ignore), delay);
+    }
     if (next === previous) return;
     this.#state = next;
     for (const listener of [...this.#listeners]) callSafely(listener, next, previous);
+  }
+
+  /** True when whole sessions travel between tabs: per-tab storage, sharing on, a channel fit for tokens. */
+  get #sharing(): boolean {
+    return this.#perTab && this.#options.shareSessionAcrossTabs && this.#channel?.carriesSecrets === true;
+  }
+
+  #post(message: { type: 'hello' | 'changed' } | { type: 'session'; record: string } | { type: 'logout'; reason: 'user' | 'expired'; at: number }): void {
+    this.#channel?.post({ v: 1, from: this.#tabId, ...message });
+  }
+
+  /** Tells the other tabs about a new session: the whole record when they keep copies, else "re-read". */
+  #announce(record: SessionRecord): void {
+    if (this.#sharing) this.#post({ type: 'session', record: serializeSessionRecord(record) });
+    else if (!this.#perTab) this.#post({ type: 'changed' });
+  }
+
+  /** Records the newest session state (or a logout at `out`) where every tab can check it. */
+  #markBeacon(record: SessionRecord | undefined, out: number): Promise<void> {
+    return this.#perTab ? writeBeacon(this.#beaconStorage, this.#keys.beacon, beaconFor(record, out)) : Promise.resolve();
+  }
+
+  async #receive(message: TabMessage | undefined): Promise<void> {
+    if (!message || message.from === this.#tabId || this.#disposed) return;
+    await this.#ready();
+    if (!this.#perTab) {
+      // The shared store is the truth: whatever happened, read it again.
+      if (message.type === 'changed' || message.type === 'logout') await this.#reloadShared(message.type === 'logout' ? message.reason : 'user');
+      return;
+    }
+    const record = this.#record;
+    if (message.type === 'logout') {
+      // A user's logout ends every tab's session; an expiry only the shared one.
+      if (record && record.loginAt <= message.at && (message.reason === 'user' || this.#sharing)) await this.#end(message.reason, true);
+    } else if (!this.#sharing) {
+      return;
+    } else if (message.type === 'hello') {
+      if (record) this.#post({ type: 'session', record: serializeSessionRecord(record) });
+    } else if (message.type === 'session') {
+      const incoming = parseSessionRecord(message.record, { issuer: this.#options.issuer.href, clientId: this.#options.clientId });
+      if (incoming && isNewer(incoming, this.#record) && isUsable(incoming, this.#options.now(), this.#options.leewaySeconds)) {
+        await this.#tokens.save(incoming);
+        this.#adopt(incoming);
+      }
+    }
+  }
+
+  /** Takes a session that another tab created or renewed. */
+  #adopt(record: SessionRecord | undefined, reason: 'user' | 'expired' = 'user'): void {
+    const previous = this.#record;
+    this.#commit(record);
+    if (record && record.sid !== previous?.sid) this.#emit('login', { user: record.claims, remote: true });
+    if (!record && previous) this.#emit('logout', { reason, remote: true });
+  }
+
+  async #reloadShared(reason: 'user' | 'expired'): Promise<void> {
+    const stored = await this.#tokens.load();
+    if (stored?.accessToken !== this.#record?.accessToken) this.#adopt(stored, reason);
+  }
+
+  /**
+   * Checks this tab's session against the others' after the page may have missed something (start,
+   * wake-up, focus), then renews a stale access token so it is ready before the app asks.
+   */
+  async #revalidate(): Promise<void> {
+    await this.#ready();
+    if (this.#perTab) {
+      const verdict = compareWithBeacon(this.#record, await readBeacon(this.#beaconStorage, this.#keys.beacon), this.#sharing);
+      if (verdict === 'ended' && this.#record) await this.#end('user', true);
+      if (verdict === 'stale') this.#post({ type: 'hello' });
+    } else {
+      await this.#reloadShared('user');
+    }
+    const record = this.#record;
+    if (record?.refreshToken && !this.#fresh(record)) void this.getAccessToken().catch(ignore);
+  }
+
+  /** Asks open tabs for the live session if the beacon says one exists; resolves with it, or undefined. */
+  async #adoptFromTabs(waitMs: number): Promise<SessionRecord | undefined> {
+    const beacon = await readBeacon(this.#beaconStorage, this.#keys.beacon);
+    return beacon && compareWithBeacon(this.#record, beacon, true) === 'stale' ? this.#awaitBeacon(beacon, waitMs) : undefined;
+  }
+
+  /**
+   * Waits (at most `waitMs`) until this tab holds the session the beacon describes, asking the other
+   * tabs for it unless it is already here (a message may have brought it a moment ago).
+   */
+  #awaitBeacon(beacon: Beacon, waitMs: number): Promise<SessionRecord | undefined> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const done = (record?: SessionRecord) => {
+        settled = true;
+        clearTimeout(timer);
+        this.#listeners.delete(check);
+        resolve(record);
+      };
+      const check = () => {
+        const record = this.#record;
+        if (record?.sid === beacon.sid && record.gen >= beacon.gen) done(record);
+      };
+      const timer = setTimeout(done, waitMs);
+      this.#listeners.add(check);
+      check();
+      if (!settled) this.#post({ type: 'hello' });
+    });
   }
 
   #refresh(current: SessionRecord): Promise<SessionRecord> {
@@ -288,41 +484,71 @@ export class AuthClient {
     return this.#refreshing;
   }
 
+  /**
+   * One refresh across all tabs: under the cross-tab lock, first make sure no other tab already
+   * renewed (or ended) the session, and only then spend the refresh token.
+   */
   async #runRefresh(current: SessionRecord): Promise<SessionRecord> {
-    const lockName = `${this.#keys.prefix}refresh`;
-    const lockTimeoutMs = this.#options.requestTimeoutMs * 2;
-    return withLock(lockName, lockTimeoutMs, async () => {
-      // Another tab sharing this storage may have refreshed (or logged out) while we waited.
+    return withLock(this.#keys.refreshLock, this.#options.requestTimeoutMs * 2, async () => {
       const stored = await this.#tokens.load();
       if (stored === undefined) {
-        await this.#end('expired');
-        throw new LoginRequiredError('the session ended in another tab');
+        await this.#end('expired', true).catch(ignore);
+        throw new LoginRequiredError('signed out in another tab');
       }
-      if (stored.accessToken !== current.accessToken && isFresh(stored, this.#options.now(), this.#options.leewaySeconds)) {
-        this.#commit(stored);
+      if (stored.accessToken !== current.accessToken && this.#fresh(stored)) {
+        this.#adopt(stored);
         return stored;
+      }
+      if (this.#perTab) {
+        const beacon = await readBeacon(this.#beaconStorage, this.#keys.beacon);
+        const verdict = compareWithBeacon(stored, beacon, this.#sharing);
+        if (verdict === 'ended') {
+          await this.#end('user', true).catch(ignore);
+          throw new LoginRequiredError('signed out in another tab');
+        }
+        if (beacon && verdict === 'stale') {
+          // Another tab already spent this refresh token: using it again would look like theft to the provider.
+          const adopted = this.#sharing ? await this.#awaitBeacon(beacon, ADOPT_ON_REFRESH_MS) : undefined;
+          if (adopted) return adopted;
+          await this.#end('expired', true).catch(ignore);
+          throw new LoginRequiredError('the session was renewed in a tab that is gone');
+        }
       }
       const metadata = await this.#discover();
       let next: SessionRecord;
       try {
         next = await refreshSession(this.#options, metadata, stored);
       } catch (error) {
-        if (error instanceof LoginRequiredError) await this.#end('expired');
+        if (error instanceof LoginRequiredError) await this.#end('expired', false).catch(ignore);
         throw error;
       }
       await this.#tokens.save(next);
+      // Before the lock is released: a tab that takes it next must see this refresh.
+      await this.#markBeacon(next, 0);
       this.#commit(next);
-      this.#events.emit('refresh', { expiresAt: next.expiresAt });
+      this.#announce(next);
+      this.#emit('refresh', { expiresAt: next.expiresAt });
       return next;
     });
   }
 
-  /** Ends the session locally (the provider already considers it over). */
-  async #end(reason: 'expired'): Promise<void> {
-    await this.#tokens.clear().catch(() => undefined);
-    const hadSession = this.#record !== undefined;
-    this.#commit(undefined);
-    if (hadSession) this.#events.emit('logout', { reason });
+  /**
+   * Ends the session in this tab. Unless the news came from another tab (`remote`), tells the others:
+   * a user's logout ends every tab's session, an expiry ends the shared one.
+   */
+  async #end(reason: 'user' | 'expired', remote: boolean): Promise<void> {
+    const previous = this.#record;
+    const at = this.#options.now();
+    try {
+      await this.#tokens.clear();
+    } finally {
+      this.#commit(undefined);
+      if (!remote && (reason === 'user' || !this.#perTab || this.#sharing)) {
+        if (reason === 'user' || this.#sharing) await this.#markBeacon(previous, at);
+        this.#post({ type: 'logout', reason, at });
+      }
+      if (previous) this.#emit('logout', { reason, remote });
+    }
   }
 
   #discover(): Promise<ProviderMetadata> {

@@ -24,6 +24,17 @@ export interface AuthClientOptions {
    * `'memory'` (this page only), `'indexeddb'` (every tab, survives restarts) or your own adapter.
    */
   storage?: StorageOption;
+  /**
+   * With `'session'` or `'memory'` storage, tabs of the app share one session: a new tab adopts it
+   * from an open sibling and a login in one tab signs the others in. `false` keeps each tab's session
+   * its own (a logout still ends every tab's). Default `true`. IndexedDB is shared by nature.
+   */
+  shareSessionAcrossTabs?: boolean;
+  /**
+   * Renew the access token in the background shortly before it expires (timers are throttled in
+   * hidden tabs, so the SDK also checks on wake-up). Default `false`: tokens renew on demand.
+   */
+  autoRefresh?: boolean;
   /** Extra parameters added to every authorization request (e.g. `{ audience: 'api' }`, `{ prompt: 'login' }`). */
   authorizationParams?: Readonly<Record<string, string>>;
   /** The one algorithm ID tokens must be signed with; metadata cannot change it. Default `RS256`. */
@@ -52,6 +63,8 @@ export interface ResolvedOptions {
   readonly postLogoutRedirectUris: readonly string[];
   readonly scope: string;
   readonly storage: StorageOption;
+  readonly shareSessionAcrossTabs: boolean;
+  readonly autoRefresh: boolean;
   readonly authorizationParams: Readonly<Record<string, string>>;
   readonly idTokenSigningAlg: string;
   readonly leewaySeconds: number;
@@ -76,33 +89,36 @@ export function isLoopbackHost(hostname: string): boolean {
 
 type Check = (value: unknown) => string | undefined;
 const string: Check = (v) => (typeof v === 'string' && v.trim() ? undefined : 'expected a non-empty string');
-const seconds: Check = (v) => (v === undefined || (typeof v === 'number' && v >= 0 && v < Infinity) ? undefined : 'expected a number of seconds, 0 or more');
+const seconds: Check = (v) => (v === undefined || (typeof v === 'number' && v >= 0 && v < Infinity) ? undefined : 'expected seconds (0 or more)');
+const flag: Check = (v) => (v === undefined || typeof v === 'boolean' ? undefined : 'expected true or false');
 const fn: Check = (v) => (v === undefined || typeof v === 'function' ? undefined : 'expected a function');
-const appUrl: Check = (v) => (/^https?:$/.test(toUrl(v)?.protocol ?? '') ? undefined : 'expected an absolute http(s) URL');
+const appUrl: Check = (v) => (/^https?:$/.test(toUrl(v)?.protocol ?? '') ? undefined : 'expected an http(s) URL');
 
 /** One check per option; the keys are also the list of known options. */
 const CHECKS: Record<keyof AuthClientOptions, Check> = {
   issuer: (v) => {
     const url = toUrl(v);
-    if (!url || url.search || url.hash) return 'expected an absolute URL without query or fragment';
+    if (!url || url.search || url.hash) return 'expected a URL without query or fragment';
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-      return 'must use https: (http: only on localhost, 127.0.0.1 and [::1])';
+      return 'must be https: (http: only on loopback hosts)';
     }
     return undefined;
   },
   clientId: string,
   redirectUri: appUrl,
   postLogoutRedirectUri: (v) =>
-    v === undefined ? undefined : typeof v === 'string' ? appUrl(v) : Array.isArray(v) && v.length ? v.map(appUrl).find(Boolean) : 'expected a URL or a non-empty list of URLs',
+    v === undefined ? undefined : typeof v === 'string' ? appUrl(v) : Array.isArray(v) && v.length ? v.map(appUrl).find(Boolean) : 'expected a URL or a list of URLs',
   scope: (v) => (v === undefined ? undefined : string(v) ?? (String(v).split(' ').includes('openid') ? undefined : 'must include "openid"')),
   storage: (v) =>
     v === undefined || v === 'session' || v === 'memory' || v === 'indexeddb'
       ? undefined
       : typeof v === 'object' && v !== null && ['get', 'set', 'remove', 'keys'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')
         ? undefined
-        : "expected 'session', 'memory', 'indexeddb' or a storage adapter",
+        : "expected 'session', 'memory', 'indexeddb' or an adapter",
+  shareSessionAcrossTabs: flag,
+  autoRefresh: flag,
   authorizationParams: (v) => (v === undefined ? undefined : paramsProblem(v)),
-  idTokenSigningAlg: (v) => (v === undefined || ASYMMETRIC_ALG.test(String(v)) ? undefined : 'expected an asymmetric JWS algorithm such as RS256'),
+  idTokenSigningAlg: (v) => (v === undefined || ASYMMETRIC_ALG.test(String(v)) ? undefined : 'expected an asymmetric algorithm such as RS256'),
   leewaySeconds: seconds,
   clockToleranceSeconds: seconds,
   requestTimeoutSeconds: (v) => seconds(v) ?? (v === 0 ? 'must be above 0' : undefined),
@@ -132,6 +148,8 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
     postLogoutRedirectUris: (typeof postLogout === 'string' ? [postLogout] : postLogout).map((uri) => new URL(uri).href),
     scope: input.scope ?? 'openid profile email',
     storage: input.storage ?? 'session',
+    shareSessionAcrossTabs: input.shareSessionAcrossTabs ?? true,
+    autoRefresh: input.autoRefresh ?? false,
     authorizationParams: { ...input.authorizationParams },
     idTokenSigningAlg: input.idTokenSigningAlg ?? 'RS256',
     leewaySeconds: input.leewaySeconds ?? 30,
@@ -152,9 +170,9 @@ export function checkAuthorizationParams(option: string, params: unknown): Reado
 }
 
 function paramsProblem(params: unknown): string | undefined {
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) return 'expected an object of string values';
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return 'expected an object of strings';
   for (const [key, value] of Object.entries(params)) {
-    if (RESERVED_PARAMS.test(key)) return `"${key}" is set by the SDK and cannot be overridden`;
+    if (RESERVED_PARAMS.test(key)) return `"${key}" is reserved`;
     if (typeof value !== 'string') return `"${key}" must be a string`;
   }
   return undefined;

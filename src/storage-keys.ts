@@ -7,6 +7,10 @@ export interface StorageKeys {
   readonly prefix: string;
   readonly session: string;
   readonly discovery: string;
+  /** The token-free beacon that tabs with their own copy of the session compare against. */
+  readonly beacon: string;
+  /** The cross-tab refresh lock. */
+  readonly refreshLock: string;
   /** Prefix of pending login transactions; the `state` value completes the key. */
   readonly transactionPrefix: string;
 }
@@ -18,6 +22,8 @@ export function storageKeys(clientId: string): StorageKeys {
     prefix,
     session: `${prefix}session`,
     discovery: `${prefix}discovery`,
+    beacon: `${prefix}beacon`,
+    refreshLock: `${prefix}refresh`,
     transactionPrefix: `${prefix}txn:`,
   };
 }

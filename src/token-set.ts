@@ -24,6 +24,12 @@ export interface SessionRecord {
   readonly v: 1;
   readonly issuer: string;
   readonly clientId: string;
+  /** Random id of the login this session came from; the same in every tab that shares it. */
+  readonly sid: string;
+  /** How many refreshes since that login: the larger of two copies holds the live refresh token. */
+  readonly gen: number;
+  /** When the login happened: a logout at or after this instant ends the session. */
+  readonly loginAt: number;
   readonly accessToken: string;
   readonly tokenType: string;
   /** When the access token was received; with `expiresAt` it gives the token's lifetime. */
@@ -46,7 +52,7 @@ const MAX_TOKEN_LENGTH = 64 * 1024;
  */
 export function createSessionRecord(
   grant: TokenGrant,
-  context: { issuer: string; clientId: string; now: number },
+  context: { issuer: string; clientId: string; now: number; sid: string },
   previous?: SessionRecord,
 ): SessionRecord {
   // A login always has an ID token (required when redeeming the code); a refresh may reuse the old one.
@@ -58,6 +64,9 @@ export function createSessionRecord(
     v: 1,
     issuer: context.issuer,
     clientId: context.clientId,
+    sid: previous?.sid ?? context.sid,
+    gen: previous ? previous.gen + 1 : 0,
+    loginAt: previous?.loginAt ?? context.now,
     accessToken: grant.accessToken,
     tokenType: grant.tokenType,
     receivedAt: context.now,
@@ -74,8 +83,21 @@ export function createSessionRecord(
  * early, but never earlier than half its lifetime, so a short-lived token is not refreshed on every call.
  */
 export function isFresh(record: SessionRecord, now: number, leewaySeconds: number): boolean {
-  const leewayMs = Math.min(leewaySeconds * 1000, (record.expiresAt - record.receivedAt) / 2);
-  return now < record.expiresAt - leewayMs;
+  return now < renewalDueAt(record, leewaySeconds);
+}
+
+/** When the access token stops counting as fresh (see {@link isFresh}). */
+export function renewalDueAt(record: SessionRecord, leewaySeconds: number): number {
+  return record.expiresAt - Math.min(leewaySeconds * 1000, (record.expiresAt - record.receivedAt) / 2);
+}
+
+/**
+ * True when `candidate` should replace `current` (two tabs' copies of the session): a later refresh
+ * of the same login, or a later login.
+ */
+export function isNewer(candidate: SessionRecord, current: SessionRecord | undefined): boolean {
+  if (!current) return true;
+  return candidate.sid === current.sid ? candidate.gen > current.gen : candidate.loginAt >= current.loginAt;
 }
 
 /** True when the session can still produce an access token: fresh now, or renewable. */
@@ -101,6 +123,9 @@ export function parseSessionRecord(raw: unknown, expected: { issuer: string; cli
     r.v === 1 &&
     r.issuer === expected.issuer &&
     r.clientId === expected.clientId &&
+    isToken(r.sid) &&
+    isNonNegative(r.gen) &&
+    isNonNegative(r.loginAt) &&
     isToken(r.accessToken) &&
     isToken(r.tokenType) &&
     isNonNegative(r.receivedAt) &&

@@ -6,16 +6,14 @@
 export async function withLock<T>(name: string, timeoutMs: number, task: () => Promise<T>): Promise<T> {
   const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
   if (!locks) return task();
-  let started = false;
   try {
-    return await locks.request(name, { signal: AbortSignal.timeout(timeoutMs) }, () => {
-      started = true;
-      return task();
-    });
+    return await locks.request(name, { signal: AbortSignal.timeout(timeoutMs) }, task);
   } catch (error) {
-    // A tab that froze while holding the lock must not block us forever: past the deadline we go
-    // ahead, and the caller's re-read of storage keeps us from spending a token another tab rotated.
-    if (started) throw error;
-    return task();
+    // Only a wait that timed out is recovered; a failure of the task itself is the caller's.
+    if ((error as { name?: string })?.name !== 'TimeoutError') throw error;
+    // A tab that froze or hung while holding the lock must not block every other tab: take the lock
+    // from it. The caller re-reads the session under the lock, so a token the holder already rotated
+    // is never spent twice.
+    return locks.request(name, { steal: true }, task);
   }
 }

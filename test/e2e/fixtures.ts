@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { startStack } from '../../demo/stack.mjs';
 
@@ -13,12 +13,14 @@ export const ACCESS_TOKEN_TTL = 6;
 
 const pagesDir = fileURLToPath(new URL('./pages/', import.meta.url));
 
-export const test = base.extend<{ pageErrors: string[] }, { stack: Stack }>({
+export const test = base.extend<{ pageErrors: string[] }, { stack: Stack; accessTokenTtl: number }>({
+  // Seconds; a test file can ask for its own with test.use({ accessTokenTtl }), which gets it its own worker.
+  accessTokenTtl: [ACCESS_TOKEN_TTL, { scope: 'worker', option: true }],
   // One provider and app server per worker: request counts at the provider belong to one test at a time.
   stack: [
-    async ({}, use) => {
+    async ({ accessTokenTtl }, use) => {
       const stack = await startStack({
-        accessTokenTtl: ACCESS_TOKEN_TTL,
+        accessTokenTtl,
         pages: { '/test/': pagesDir },
         pagePaths: Object.values(BUILDS),
       });
@@ -29,9 +31,11 @@ export const test = base.extend<{ pageErrors: string[] }, { stack: Stack }>({
   ],
   // Every test fails on an uncaught error or unhandled rejection in the page.
   pageErrors: [
-    async ({ page }, use) => {
+    async ({ context }, use) => {
       const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(String(error)));
+      const watch = (page: Page) => page.on('pageerror', (error) => errors.push(`${page.url()}: ${error}`));
+      context.pages().forEach(watch);
+      context.on('page', watch);
       await use(errors);
       expect(errors, 'errors thrown in the page').toEqual([]);
     },
@@ -47,17 +51,35 @@ export async function openHarness(page: Page, stack: Stack, build: Build, query 
   await page.waitForFunction(() => (window as any).harnessReady === true);
 }
 
+/** Sets client options for every harness page of the origin (read from localStorage at page start). */
+export async function setHarnessOptions(page: Page, stack: Stack, options: object): Promise<void> {
+  if (!page.url().startsWith(stack.app.origin)) await page.goto(`${stack.app.origin}/test/plain.html`);
+  await page.evaluate((json) => localStorage.setItem('harness:options', json), JSON.stringify(options));
+}
+
+/** Opens a new tab on a harness page in the same browser context. */
+export async function openTab(context: BrowserContext, stack: Stack, build: Build = 'esm'): Promise<Page> {
+  const page = await context.newPage();
+  await openHarness(page, stack, build);
+  return page;
+}
+
+/** The page's client state. */
+export function stateOf(page: Page): Promise<{ status: string; expiresAt?: number; user?: { sub: string } }> {
+  return page.evaluate(() => (window as any).client.state);
+}
+
 /** Starts a login from the harness page and returns once the provider's login form is showing. */
-export async function startLogin(page: Page, stack: Stack): Promise<void> {
-  await page.evaluate(() => void (window as any).client.login());
+export async function startLogin(page: Page, stack: Stack, params: Record<string, string> = {}): Promise<void> {
+  await page.evaluate((p) => void (window as any).client.login({ params: p }), params);
   await page.waitForURL((url) => url.origin === stack.provider.issuer);
   await page.waitForSelector('input[name=login]');
 }
 
 /** Signs in through the provider's real login form and waits for the callback to be handled. */
-export async function signIn(page: Page, stack: Stack, build: Build, user = 'ada') {
+export async function signIn(page: Page, stack: Stack, build: Build, user = 'ada', params: Record<string, string> = {}) {
   await openHarness(page, stack, build);
-  await startLogin(page, stack);
+  await startLogin(page, stack, params);
   await page.fill('input[name=login]', user);
   await Promise.all([page.waitForURL((url) => url.href.startsWith(stack.app.origin + BUILDS[build])), page.click('button.primary')]);
   await page.waitForFunction(() => (window as any).harnessReady === true);

@@ -5,7 +5,7 @@ const statusOf = (page: import('@playwright/test').Page) => page.evaluate(() => 
 test.describe('storage modes', () => {
   test("'indexeddb' keeps the session across tabs and closed tabs, and logout clears it", async ({ page, context, stack }) => {
     await page.goto(stack.app.origin + BUILDS.esm);
-    await page.evaluate(() => localStorage.setItem('harness:storage', 'indexeddb'));
+    await page.evaluate(() => localStorage.setItem('harness:options', '{"storage":"indexeddb"}'));
     await signIn(page, stack, 'esm');
     expect(await statusOf(page)).toBe('authenticated');
     expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.endsWith(':session')))).toEqual([]);
@@ -29,7 +29,7 @@ test.describe('storage modes', () => {
 
   test("'memory' completes the redirect login but keeps tokens only until reload", async ({ page, stack }) => {
     await page.goto(stack.app.origin + BUILDS.cdn);
-    await page.evaluate(() => localStorage.setItem('harness:storage', 'memory'));
+    await page.evaluate(() => localStorage.setItem('harness:options', '{"storage":"memory"}'));
     const result = await signIn(page, stack, 'cdn');
     expect(result).toMatchObject({ ok: true, sub: 'ada' });
     expect(await everythingStored(page)).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);

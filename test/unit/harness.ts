@@ -1,3 +1,4 @@
+import { onTestFinished } from 'vitest';
 import { AuthClient, type AuthClientOptions, type StorageAdapter } from '../../src/index.js';
 import { createFakeProvider, type FakeProviderOptions } from './fake-provider.js';
 
@@ -27,8 +28,8 @@ export async function setup(providerOptions: FakeProviderOptions = {}, clientOpt
   const provider = await createFakeProvider({ now: clock.now, ...providerOptions });
   const storage = inspectableStorage();
   const navigations: string[] = [];
-  const makeClient = (overrides: Partial<AuthClientOptions> = {}) =>
-    new AuthClient({
+  const makeClient = (overrides: Partial<AuthClientOptions> = {}) => {
+    const made = new AuthClient({
       issuer: provider.issuer,
       clientId: provider.clientId,
       redirectUri: 'https://rp.test/cb',
@@ -40,6 +41,10 @@ export async function setup(providerOptions: FakeProviderOptions = {}, clientOpt
       ...clientOptions,
       ...overrides,
     });
+    // Node has BroadcastChannel: without this, clients of finished tests would keep talking.
+    onTestFinished(() => made.dispose());
+    return made;
+  };
   const client = makeClient();
 
   /** Runs login, the user's consent at the provider, and the callback. */

@@ -11,7 +11,7 @@ const grant = (over: Partial<TokenGrant> = {}): TokenGrant => ({
   scope: 'openid',
   ...over,
 });
-const ctx = { issuer: 'https://op.test/', clientId: 'spa', now: 1_000_000 };
+const ctx = { issuer: 'https://op.test/', clientId: 'spa', now: 1_000_000, sid: 'login-1' };
 
 describe('session record', () => {
   it('computes expiry from the server-relative expires_in', () => {

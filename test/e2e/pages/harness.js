@@ -4,16 +4,17 @@
 export async function startHarness(sdk) {
   const config = window.OIDC_CONFIG;
   const here = location.origin + location.pathname;
-  // Tests pick a storage mode for every tab of the origin through localStorage.
-  const storage = localStorage.getItem('harness:storage') ?? undefined;
+  // Tests set extra client options (storage mode, sharing, timeouts) for every tab through localStorage.
+  const extra = JSON.parse(localStorage.getItem('harness:options') ?? '{}');
   const client = new sdk.AuthClient({
     issuer: config.issuer,
     clientId: config.clientId,
     redirectUri: here,
     postLogoutRedirectUri: here,
-    ...(storage ? { storage } : {}),
+    ...extra,
   });
   const events = [];
+  addEventListener('pageshow', (event) => events.push({ type: 'pageshow', persisted: event.persisted }));
   client.subscribe((state) => events.push({ type: 'state', status: state.status }));
   for (const type of ['login', 'refresh', 'logout']) client.on(type, (event) => events.push({ type, ...structuredClone(event) }));
 

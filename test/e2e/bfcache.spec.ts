@@ -1,0 +1,42 @@
+import {
+  BUILDS,
+  everythingStored,
+  expect,
+  openHarness,
+  openTab,
+  setHarnessOptions,
+  signIn,
+  stateOf,
+  storedSession,
+  test,
+} from './fixtures.js';
+import type { Page } from '@playwright/test';
+
+const waitForStatus = (page: Page, status: string) =>
+  page.waitForFunction((s) => (window as any).client?.state.status === s, status, { timeout: 5000 });
+const tokenFree = (stored: string) => !/eyJ[\w-]+\.[\w-]+\./.test(stored);
+
+test.use({
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    // Playwright turns the cache off by default; this test needs it.
+    ignoreDefaultArgs: ['--disable-back-forward-cache'],
+  },
+});
+
+test('a tab restored from the back-forward cache after a logout elsewhere is anonymous', async ({ page, context, stack }) => {
+  await signIn(page, stack, 'esm');
+  const other = await openTab(context, stack, 'esm');
+  await waitForStatus(other, 'authenticated');
+  await other.goto(`${stack.app.origin}/test/plain.html`);
+
+  await page.evaluate(() => void (window as any).client.logout());
+  // A page restored from the cache fires no load event: wait for the commit only.
+  await other.goBack({ waitUntil: 'commit' });
+  await other.waitForFunction(() => (window as any).harnessReady === true);
+  const events = await other.evaluate(() => (window as any).events);
+  expect(events).toContainEqual({ type: 'pageshow', persisted: true });
+  await waitForStatus(other, 'anonymous');
+  expect(await storedSession(other)).toBeNull();
+});

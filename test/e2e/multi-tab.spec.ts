@@ -1,0 +1,118 @@
+import {
+  BUILDS,
+  everythingStored,
+  expect,
+  openHarness,
+  openTab,
+  setHarnessOptions,
+  signIn,
+  stateOf,
+  storedSession,
+  test,
+} from './fixtures.js';
+import type { Page } from '@playwright/test';
+
+const waitForStatus = (page: Page, status: string) =>
+  page.waitForFunction((s) => (window as any).client?.state.status === s, status, { timeout: 5000 });
+const tokenFree = (stored: string) => !/eyJ[\w-]+\.[\w-]+\./.test(stored);
+
+test.describe('login, logout and new tabs', () => {
+  test('a login in one tab signs the open tabs in; a logout in one signs every tab out within a second', async ({ page, context, stack }) => {
+    const b = await openTab(context, stack, 'cdn');
+    const c = await openTab(context, stack, 'esm');
+    expect((await stateOf(b)).status).toBe('anonymous');
+
+    await signIn(page, stack, 'esm', 'ada');
+    await waitForStatus(b, 'authenticated');
+    await waitForStatus(c, 'authenticated');
+    expect((await stateOf(b)).user?.sub).toBe('ada');
+    const remoteLogins = await b.evaluate(() => (window as any).events.filter((e: any) => e.type === 'login'));
+    expect(remoteLogins).toEqual([expect.objectContaining({ remote: true })]);
+    // The tabs share one session: same access token, from one code redemption.
+    const tokens = await Promise.all([page, b, c].map((p) => p.evaluate(() => (window as any).client.getAccessToken())));
+    expect(new Set(tokens).size).toBe(1);
+
+    const started = Date.now();
+    await b.evaluate(() => void (window as any).client.logout());
+    await Promise.all([waitForStatus(page, 'anonymous'), waitForStatus(c, 'anonymous')]);
+    const propagationMs = Date.now() - started;
+    expect(propagationMs).toBeLessThan(1000);
+    for (const tab of [page, c]) {
+      expect(await storedSession(tab)).toBeNull();
+      expect(tokenFree(await everythingStored(tab))).toBe(true);
+      expect(await tab.evaluate(() => (window as any).events.filter((e: any) => e.type === 'logout'))).toEqual([
+        expect.objectContaining({ reason: 'user', remote: true }),
+      ]);
+    }
+  });
+
+  test('a tab opened after login adopts the session from its siblings, with no provider request', async ({ page, context, stack }) => {
+    await signIn(page, stack, 'esm');
+    const before = stack.provider.requests.length;
+    const fresh = await openTab(context, stack, 'cdn');
+    await waitForStatus(fresh, 'authenticated');
+    expect(await storedSession(fresh)).toMatchObject({ claims: { sub: 'ada' } });
+    expect(stack.provider.requests.length).toBe(before);
+  });
+
+  test('with shareSessionAcrossTabs: false each tab keeps its own session, but a logout still ends them all', async ({ page, context, stack }) => {
+    await setHarnessOptions(page, stack, { shareSessionAcrossTabs: false });
+    const other = await openTab(context, stack, 'esm');
+    await signIn(page, stack, 'esm', 'ada');
+    const fresh = await openTab(context, stack, 'cdn');
+    await page.waitForTimeout(500);
+    expect((await stateOf(fresh)).status).toBe('anonymous');
+    expect((await stateOf(other)).status).toBe('anonymous');
+    expect(await storedSession(fresh)).toBeNull();
+
+    // The provider remembers ada: ask it for the login form again.
+    await signIn(other, stack, 'esm', 'bob', { prompt: 'login' });
+    expect((await stateOf(page)).user?.sub).toBe('ada');
+    expect((await stateOf(other)).user?.sub).toBe('bob');
+    await other.evaluate(() => void (window as any).client.logout());
+    await waitForStatus(page, 'anonymous');
+    expect(await storedSession(page)).toBeNull();
+  });
+
+  test('without BroadcastChannel, storage events still carry a logout to the other tabs', async ({ page, context, stack }) => {
+    await context.addInitScript(() => {
+      delete (window as any).BroadcastChannel;
+    });
+    await setHarnessOptions(page, stack, { storage: 'indexeddb' });
+    await signIn(page, stack, 'esm');
+    const other = await openTab(context, stack, 'cdn');
+    expect(await other.evaluate(() => typeof (window as any).BroadcastChannel)).toBe('undefined');
+    await waitForStatus(other, 'authenticated');
+    await page.evaluate(() => void (window as any).client.logout());
+    await waitForStatus(other, 'anonymous');
+    expect(tokenFree(await everythingStored(other))).toBe(true);
+  });
+
+  test('forged messages from the channel are ignored', async ({ page, stack }) => {
+    await signIn(page, stack, 'esm');
+    const result = await page.evaluate(async ({ issuer, clientId }) => {
+      const channel = new BroadcastChannel(`oidc-session:v1:${issuer}/:${clientId}`);
+      channel.postMessage({ v: 1, from: 'evil', type: 'session', record: JSON.stringify({ v: 1, issuer: 'https://evil.test/', clientId }) });
+      channel.postMessage({ v: 1, from: 'evil', type: 'logout', reason: 'nope', at: Date.now() });
+      channel.postMessage({ v: 1, from: 'evil', type: 'session', record: '{' });
+      await new Promise((r) => setTimeout(r, 200));
+      channel.close();
+      return (window as any).client.state.status;
+    }, { issuer: stack.provider.issuer, clientId: stack.provider.clientId });
+    expect(result).toBe('authenticated');
+  });
+});
+
+test('IndexedDB mode: the session survives closing every tab', async ({ page, context, stack }) => {
+  await setHarnessOptions(page, stack, { storage: 'indexeddb' });
+  await signIn(page, stack, 'esm');
+  const second = await openTab(context, stack, 'cdn');
+  await waitForStatus(second, 'authenticated');
+  await page.close();
+  await second.close();
+  const before = stack.provider.requests.length;
+  const reopened = await context.newPage();
+  await openHarness(reopened, stack, 'esm');
+  await waitForStatus(reopened, 'authenticated');
+  expect(stack.provider.requests.length).toBe(before);
+});
