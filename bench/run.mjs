@@ -4,7 +4,8 @@
 //   - bundle size of the CDN build and of a minimal ESM import (min, gzip, brotli);
 //   - a cached getAccessToken(): nanoseconds per call (median of several runs of many calls);
 //   - a reload with a live session: requests to the provider and time until `authenticated`;
-//   - a login round trip (click to authenticated, through the provider's form).
+//   - a login round trip (click to authenticated, through the provider's form);
+//   - across tabs: token requests per expiry with 3 tabs × 20 callers, and logout propagation.
 //
 // Numbers for auth0-spa-js and oidc-client-ts in the same run come with `npm run bench` once the
 // side-by-side harness lands (issue 5); this script measures oidc-session alone.
@@ -13,6 +14,7 @@ import os from 'node:os';
 import { chromium } from '@playwright/test';
 import { startStack } from '../demo/stack.mjs';
 import { measureSizes } from './size.mjs';
+import { measureTabs } from './tabs.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const CALLS = Number(process.env.BENCH_CALLS ?? 200_000);
@@ -82,6 +84,7 @@ try {
     };
     await page.close();
   }
+  results.tabs = await measureTabs(browser, { runs: Math.min(RUNS, 5) });
 } finally {
   await browser.close();
   await stack.close();
@@ -110,7 +113,14 @@ line('cached getAccessToken(), per call', 'cachedGetAccessTokenNs', 'ns');
 line('reload with live session → authenticated', 'reloadToAuthenticatedMs', 'ms');
 line('  requests to the provider during reload', 'reloadProviderRequests', '  ');
 line('login round trip (click → authenticated)', 'loginRoundTripMs', 'ms');
-console.log(`\nMedians of ${RUNS} runs (${CALLS} calls per getAccessToken run). Targets: ≤ 2000 ns per cached call, 0 requests on reload, CDN ≤ ${sizes.cdnBudgetBrotli} B brotli.`);
+console.log('\nAcross tabs (3 tabs, 20 callers each, tokens living 2 s)   sessionStorage    IndexedDB');
+const tabLine = (label, key, unit) =>
+  console.log(`${label.padEnd(58)} ${pad(results.tabs.session[key], 8)} ${unit} ${pad(results.tabs.indexeddb[key], 8)} ${unit}`);
+tabLine(`token requests per expiry (max over ${results.tabs.session.expiries})`, 'tokenRequestsPerExpiry', '  ');
+tabLine('failed getAccessToken() calls', 'failures', '  ');
+tabLine('tabs signed out', 'tabsSignedOut', '  ');
+tabLine('logout → last other tab anonymous (median)', 'logoutPropagationMs', 'ms');
+console.log(`\nMedians of ${RUNS} runs (${CALLS} calls per getAccessToken run). Targets: ≤ 2000 ns per cached call, 0 requests on reload, CDN ≤ ${sizes.cdnBudgetBrotli} B brotli,\n1 token request per expiry, logout reaching other tabs in < 1000 ms.`);
 
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
 await writeFile(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);

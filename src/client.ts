@@ -86,6 +86,7 @@ const ANONYMOUS: AuthState = Object.freeze({ status: 'anonymous' });
 const ADOPT_ON_START_MS = 300;
 const ADOPT_ON_REFRESH_MS = 2000;
 const DAY_MS = 86_400_000;
+const RETRY_MS = 30_000;
 const ignore = () => undefined;
 
 /**
@@ -361,15 +362,25 @@ export class AuthClient {
     const next: AuthState = record
       ? Object.freeze({ status: 'authenticated', user: record.claims, expiresAt: record.expiresAt })
       : ANONYMOUS;
-    clearTimeout(this.#timer);
-    if (record && this.#options.autoRefresh && !this.#disposed) {
-      // Timers are clamped: never a busy loop, never past setTimeout's range; wake-up checks cover sleep.
-      const delay = Math.min(Math.max(renewalDueAt(record, this.#options.leewaySeconds) - this.#options.now(), 1000), DAY_MS);
-      this.#timer = setTimeout(() => void this.getAccessToken().catch(ignore), delay);
-    }
+    this.#schedule(record);
     if (next === previous) return;
     this.#state = next;
     for (const listener of [...this.#listeners]) callSafely(listener, next, previous);
+  }
+
+  /**
+   * With `autoRefresh`, arms the timer that renews the access token when it falls due. Clamped to
+   * [1 s, 1 day] (setTimeout's range, and no busy loop); a token already overdue (the provider was
+   * unreachable) is retried every 30 s, and sooner on `online` or when the page wakes.
+   */
+  #schedule(record: SessionRecord | undefined): void {
+    clearTimeout(this.#timer);
+    if (!record || !this.#options.autoRefresh || this.#disposed) return;
+    const wait = renewalDueAt(record, this.#options.leewaySeconds) - this.#options.now();
+    this.#timer = setTimeout(
+      () => void this.getAccessToken().catch(ignore).finally(() => this.#record === record && this.#schedule(record)),
+      wait > 0 ? Math.min(Math.max(wait, 1000), DAY_MS) : RETRY_MS,
+    );
   }
 
   /** True when whole sessions travel between tabs: per-tab storage, sharing on, a channel fit for tokens. */

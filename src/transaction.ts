@@ -24,9 +24,11 @@ export interface Transaction {
 export const TRANSACTION_MAX_AGE_MS = 15 * 60 * 1000;
 const MAX_FIELD_LENGTH = 2048;
 
-/** Stores a new transaction and sweeps abandoned ones. */
+/**
+ * Stores a new transaction. An abandoned one is refused once too old and removed at the next logout;
+ * in the built-in modes it lives in sessionStorage and ends with the tab anyway.
+ */
 export async function saveTransaction(storage: GuardedStorage, keys: StorageKeys, txn: Transaction): Promise<void> {
-  await removeStaleTransactions(storage, keys, txn.createdAt);
   await storage.set(keys.transactionPrefix + txn.state, JSON.stringify(txn));
 }
 
@@ -58,13 +60,6 @@ export async function hasPendingTransaction(storage: GuardedStorage, keys: Stora
 /** Removes every pending transaction (logout leaves no verifier behind). */
 export async function clearTransactions(storage: GuardedStorage, keys: StorageKeys): Promise<void> {
   for (const key of await storage.keys(keys.transactionPrefix)) await storage.remove(key);
-}
-
-async function removeStaleTransactions(storage: GuardedStorage, keys: StorageKeys, now: number): Promise<void> {
-  for (const key of await storage.keys(keys.transactionPrefix)) {
-    const txn = parseTransaction(await storage.get(key));
-    if (!txn || isExpired(txn, now)) await storage.remove(key);
-  }
 }
 
 function isExpired(txn: Transaction, now: number): boolean {

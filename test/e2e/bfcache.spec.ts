@@ -1,12 +1,7 @@
 import {
-  BUILDS,
-  everythingStored,
   expect,
-  openHarness,
   openTab,
-  setHarnessOptions,
   signIn,
-  stateOf,
   storedSession,
   test,
 } from './fixtures.js';
@@ -14,7 +9,6 @@ import type { Page } from '@playwright/test';
 
 const waitForStatus = (page: Page, status: string) =>
   page.waitForFunction((s) => (window as any).client?.state.status === s, status, { timeout: 5000 });
-const tokenFree = (stored: string) => !/eyJ[\w-]+\.[\w-]+\./.test(stored);
 
 test.use({
   launchOptions: {

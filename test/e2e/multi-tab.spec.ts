@@ -1,5 +1,4 @@
 import {
-  BUILDS,
   everythingStored,
   expect,
   openHarness,

@@ -1,20 +1,15 @@
 import {
-  BUILDS,
-  everythingStored,
   expect,
-  openHarness,
   openTab,
   setHarnessOptions,
   signIn,
   stateOf,
-  storedSession,
   test,
 } from './fixtures.js';
 import type { Page } from '@playwright/test';
 
 const waitForStatus = (page: Page, status: string) =>
   page.waitForFunction((s) => (window as any).client?.state.status === s, status, { timeout: 5000 });
-const tokenFree = (stored: string) => !/eyJ[\w-]+\.[\w-]+\./.test(stored);
 
 // Short-lived access tokens so that many expiries fit in one test.
 test.use({ accessTokenTtl: 2 });
