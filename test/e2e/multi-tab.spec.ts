@@ -115,3 +115,36 @@ test('IndexedDB mode: the session survives closing every tab', async ({ page, co
   await waitForStatus(reopened, 'authenticated');
   expect(stack.provider.requests.length).toBe(before);
 });
+
+test.describe('renewal without a getAccessToken() call', () => {
+  for (const event of ['online', 'focus', 'visibilitychange'] as const) {
+    test(`a stale token is renewed when the page fires "${event}"`, async ({ page, stack }) => {
+      await signIn(page, stack, 'esm');
+      const { expiresAt } = await stateOf(page);
+      // Due at half of the 6 s lifetime; wait a little past it.
+      await page.waitForTimeout(Math.max(0, (expiresAt as number) - 3000 - Date.now()) + 200);
+      const before = stack.provider.count('token', 'refresh_token');
+      await page.evaluate((type) => (type === 'visibilitychange' ? document : window).dispatchEvent(new Event(type)), event);
+      await expect.poll(() => stack.provider.count('token', 'refresh_token')).toBe(before + 1);
+      await expect.poll(async () => (await stateOf(page)).expiresAt).toBeGreaterThan(expiresAt as number);
+    });
+  }
+
+  test('autoRefresh renews in the background when the token falls due', async ({ page, stack }) => {
+    await setHarnessOptions(page, stack, { autoRefresh: true });
+    await signIn(page, stack, 'esm');
+    const { expiresAt } = await stateOf(page);
+    const signedInAt = Date.now();
+    const before = stack.provider.count('token', 'refresh_token');
+    await expect.poll(() => stack.provider.count('token', 'refresh_token'), { timeout: 8000, intervals: [50] }).toBe(before + 1);
+    // Renewed when due (half of the 6 s lifetime), not at once and not at expiry.
+    const elapsed = Date.now() - signedInAt;
+    expect(elapsed).toBeGreaterThan(2000);
+    expect(elapsed).toBeLessThan(5500);
+    const after = await stateOf(page);
+    expect(after.status).toBe('authenticated');
+    expect(after.expiresAt).toBeGreaterThan(expiresAt as number);
+    const events = await page.evaluate(() => (window as any).events.filter((e: any) => e.type === 'refresh'));
+    expect(events).toHaveLength(1);
+  });
+});
