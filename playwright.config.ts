@@ -1,7 +1,5 @@
 import { defineConfig } from '@playwright/test';
-
-// Browsers cannot be downloaded on these machines: tests drive Debian's Chromium.
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { chromiumLaunchOptions } from './test/e2e/chromium.js';
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -14,9 +12,6 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
 });

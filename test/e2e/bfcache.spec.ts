@@ -4,20 +4,12 @@ import {
   signIn,
   storedSession,
   test,
+  waitForStatus,
 } from './fixtures.js';
-import type { Page } from '@playwright/test';
+import { chromiumLaunchOptions } from './chromium.js';
 
-const waitForStatus = (page: Page, status: string) =>
-  page.waitForFunction((s) => (window as any).client?.state.status === s, status, { timeout: 5000 });
-
-test.use({
-  launchOptions: {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    // Playwright turns the cache off by default; this test needs it.
-    ignoreDefaultArgs: ['--disable-back-forward-cache'],
-  },
-});
+// Playwright turns the back-forward cache off by default; this test needs it.
+test.use({ launchOptions: { ...chromiumLaunchOptions, ignoreDefaultArgs: ['--disable-back-forward-cache'] } });
 
 test('a tab restored from the back-forward cache after a logout elsewhere is anonymous', async ({ page, context, stack }) => {
   await signIn(page, stack, 'esm');

@@ -64,6 +64,11 @@ export async function openTab(context: BrowserContext, stack: Stack, build: Buil
   return page;
 }
 
+/** Waits (5 s at most) until the page's client reaches `status`. */
+export function waitForStatus(page: Page, status: string) {
+  return page.waitForFunction((s) => (window as any).client?.state.status === s, status, { timeout: 5000 });
+}
+
 /** The page's client state. */
 export function stateOf(page: Page): Promise<{ status: string; expiresAt?: number; user?: { sub: string } }> {
   return page.evaluate(() => (window as any).client.state);

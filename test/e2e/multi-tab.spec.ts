@@ -8,11 +8,9 @@ import {
   stateOf,
   storedSession,
   test,
+  waitForStatus,
 } from './fixtures.js';
-import type { Page } from '@playwright/test';
 
-const waitForStatus = (page: Page, status: string) =>
-  page.waitForFunction((s) => (window as any).client?.state.status === s, status, { timeout: 5000 });
 const tokenFree = (stored: string) => !/eyJ[\w-]+\.[\w-]+\./.test(stored);
 
 test.describe('login, logout and new tabs', () => {

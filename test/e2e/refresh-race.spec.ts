@@ -5,11 +5,9 @@ import {
   signIn,
   stateOf,
   test,
+  waitForStatus,
 } from './fixtures.js';
-import type { Page } from '@playwright/test';
 
-const waitForStatus = (page: Page, status: string) =>
-  page.waitForFunction((s) => (window as any).client?.state.status === s, status, { timeout: 5000 });
 
 // Short-lived access tokens so that many expiries fit in one test.
 test.use({ accessTokenTtl: 2 });
