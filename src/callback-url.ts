@@ -6,11 +6,6 @@
 /** Parameters of an authorization response; they are removed from the address bar once read. */
 const RESPONSE_PARAMS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state'];
 
-/** True when `url` looks like an authorization response (success or error). */
-export function isCallbackUrl(url: URL): boolean {
-  return url.searchParams.has('state') || url.searchParams.has('code') || url.searchParams.has('error');
-}
-
 /** `url` without the response parameters and fragment, keeping the app's own query parameters. */
 export function withoutResponseParams(url: URL): string {
   const clean = new URL(url.href);

@@ -4,6 +4,7 @@ import { ProtocolError } from './errors.js';
 import { oauthClient, requestProvider } from './http.js';
 import { toAuthError } from './map-error.js';
 import type { ResolvedOptions } from './options.js';
+import { checkIdToken } from './id-token-checks.js';
 import type { TokenGrant, User } from './token-set.js';
 import type { Transaction } from './transaction.js';
 
@@ -41,7 +42,9 @@ export async function redeemCallback(
       requireIdToken: true,
       ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
     });
-    return toGrant(result);
+    const grant = toGrant(result);
+    await checkIdToken(grant.claims, grant.accessToken, idTokenContext(options, true, `code exchange at ${host}`));
+    return grant;
   } catch (error) {
     throw toAuthError(error, `code exchange at ${host}`, tokenErrorCode(error));
   }
@@ -57,6 +60,17 @@ export function toGrant(result: oauth.TokenEndpointResponse): TokenGrant {
     idToken: result.id_token,
     claims: oauth.getValidatedIdTokenClaims(result) as User | undefined,
     scope: result.scope,
+  };
+}
+
+/** What {@link checkIdToken} needs to know about this client and moment. */
+export function idTokenContext(options: ResolvedOptions, atLogin: boolean, operation: string) {
+  return {
+    alg: options.idTokenSigningAlg,
+    nowSeconds: Math.floor(options.now() / 1000),
+    toleranceSeconds: options.clockToleranceSeconds,
+    atLogin,
+    operation,
   };
 }
 

@@ -1,9 +1,9 @@
 import { beaconFor, compareWithBeacon, readBeacon, writeBeacon, type Beacon } from './beacon.js';
 import { redeemCallback } from './callback.js';
-import { isCallbackUrl, withoutResponseParams } from './callback-url.js';
+import { withoutResponseParams } from './callback-url.js';
 import { discover, type ProviderMetadata } from './discovery.js';
 import { callSafely } from './call-safely.js';
-import { AuthError, ConfigError, LoginRequiredError, ProtocolError } from './errors.js';
+import { AuthError, ConfigError, LoginRequiredError, NetworkError, ProtocolError } from './errors.js';
 import { GuardedStorage } from './guarded-storage.js';
 import { createLoginRequest } from './login.js';
 import { endSessionUrl, revokeRefreshToken } from './logout.js';
@@ -50,6 +50,11 @@ export interface AuthEvents {
   refresh: { readonly expiresAt: number };
   /** The session ended: `user` by `logout()`, `expired` when the provider refused to renew it. */
   logout: { readonly reason: 'user' | 'expired'; readonly remote: boolean };
+  /**
+   * Something degraded without failing the call: storage could not be read or written (blocked, full,
+   * IndexedDB missing), so the session lives in this page's memory only. `error` is a {@link StorageError}.
+   */
+  warning: { readonly error: AuthError };
 }
 
 /** Options of {@link AuthClient.login}. */
@@ -118,6 +123,9 @@ export class AuthClient {
   #stopWake: (() => void) | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #disposed = false;
+  /** Refresh back-off after the provider was unreachable: consecutive failures, and no retry before this instant. */
+  #failures = 0;
+  #retryAt = 0;
 
   /** @throws {@link ConfigError} naming the first invalid option. */
   constructor(options: AuthClientOptions) {
@@ -217,7 +225,8 @@ export class AuthClient {
       throw new ProtocolError('invalid_callback', 'login: the callback is not a URL');
     }
     // Codes and state must not linger in history or be re-submitted by a reload.
-    if (href === here && (isCallbackUrl(callback) || callback.hash)) replaceHref(withoutResponseParams(callback));
+    const clean = withoutResponseParams(callback);
+    if (href === here && clean !== href) replaceHref(clean);
     // A stored session still being read must not overwrite the one this callback creates.
     await this.#ready();
 
@@ -244,7 +253,7 @@ export class AuthClient {
       now: this.#options.now(),
       sid: randomId(),
     });
-    await this.#tokens.save(record);
+    await this.#persist(record);
     await this.#markBeacon(record, 0);
     this.#commit(record);
     this.#announce(record);
@@ -311,12 +320,16 @@ export class AuthClient {
         },
       );
     }
-    // Unreadable storage means no session; the next write reports the problem with a typed error.
+    // Unreadable storage means no session here, and a warning for the app.
+    const failed = (error: unknown) => {
+      this.#emit('warning', { error: error as AuthError });
+      return this.#restore(undefined);
+    };
     try {
       const loaded = this.#tokens.load();
-      this.#restoring = loaded instanceof Promise ? loaded.then((r) => this.#restore(r), () => this.#restore(undefined)) : this.#restore(loaded);
-    } catch {
-      this.#restoring = this.#restore(undefined);
+      this.#restoring = loaded instanceof Promise ? loaded.then((r) => this.#restore(r), failed) : this.#restore(loaded);
+    } catch (error) {
+      this.#restoring = failed(error);
     }
   }
 
@@ -345,6 +358,20 @@ export class AuthClient {
     return this.#adoptFromTabs(ADOPT_ON_START_MS).then((adopted) => {
       if (this.#state === LOADING) this.#commit(adopted);
     });
+  }
+
+  /**
+   * Saves the session. When storage refuses (blocked, full, IndexedDB gone) the session lives on in
+   * this page's memory, the app gets a `warning`, and any older stored copy is removed so that a
+   * reload can never replay a refresh token this write rotated.
+   */
+  async #persist(record: SessionRecord): Promise<void> {
+    try {
+      await this.#tokens.save(record);
+    } catch (error) {
+      await this.#tokens.clear().catch(ignore);
+      this.#emit('warning', { error: error as AuthError });
+    }
   }
 
   #fresh(record: SessionRecord): boolean {
@@ -422,7 +449,7 @@ export class AuthClient {
     } else if (message.type === 'session') {
       const incoming = parseSessionRecord(message.record, { issuer: this.#options.issuer.href, clientId: this.#options.clientId });
       if (incoming && isNewer(incoming, this.#record) && isUsable(incoming, this.#options.now(), this.#options.leewaySeconds)) {
-        await this.#tokens.save(incoming);
+        await this.#persist(incoming);
         this.#adopt(incoming);
       }
     }
@@ -488,10 +515,28 @@ export class AuthClient {
     });
   }
 
+  /**
+   * One refresh at a time in this tab. After the provider was unreachable, further attempts wait
+   * 4, 8, 16, 32 then 60 s (at most four in a minute) and fail fast in between.
+   */
   #refresh(current: SessionRecord): Promise<SessionRecord> {
-    this.#refreshing ??= this.#runRefresh(current).finally(() => {
-      this.#refreshing = undefined;
-    });
+    if (this.#options.now() < this.#retryAt) {
+      return Promise.reject(new NetworkError('network_error', 'the provider was unreachable: retrying shortly'));
+    }
+    this.#refreshing ??= this.#runRefresh(current)
+      .then(
+        (record) => {
+          this.#failures = 0;
+          return record;
+        },
+        (error: unknown) => {
+          if (error instanceof NetworkError) this.#retryAt = this.#options.now() + Math.min(4000 * 2 ** this.#failures++, 60_000);
+          throw error;
+        },
+      )
+      .finally(() => {
+        this.#refreshing = undefined;
+      });
     return this.#refreshing;
   }
 
@@ -533,7 +578,7 @@ export class AuthClient {
         if (error instanceof LoginRequiredError) await this.#end('expired', false).catch(ignore);
         throw error;
       }
-      await this.#tokens.save(next);
+      await this.#persist(next);
       // Before the lock is released: a tab that takes it next must see this refresh.
       await this.#markBeacon(next, 0);
       this.#commit(next);

@@ -4,6 +4,7 @@ import type { GuardedStorage } from './guarded-storage.js';
 import { requestProvider } from './http.js';
 import { toAuthError } from './map-error.js';
 import { isLoopbackHost, type ResolvedOptions } from './options.js';
+import { parseStoredObject } from './stored-json.js';
 
 /** Provider metadata, validated. The oauth4webapi type stays internal. */
 export type ProviderMetadata = oauth.AuthorizationServer;
@@ -21,50 +22,36 @@ const ENDPOINTS = [
   'jwks_uri',
 ] as const;
 
-interface CachedMetadata {
-  fetchedAt: number;
-  metadata: unknown;
-}
-
 /**
- * The provider's metadata: from the stored copy when it is recent and still valid, otherwise from
- * `/.well-known/openid-configuration`. Either way it passes the same checks before use.
+ * The provider's metadata: from the stored copy when it is less than a day old, otherwise from
+ * `/.well-known/openid-configuration`. Both go through the same validation: stored values are
+ * untrusted too, and a stored copy that fails it is refetched.
  */
-export async function discover(options: ResolvedOptions, storage: GuardedStorage, cacheKey: string): Promise<ProviderMetadata> {
-  const cached = await readCache(options, storage, cacheKey);
-  if (cached) return cached;
+export async function discover(options: ResolvedOptions, storage: GuardedStorage, cacheKey: string, useCache = true): Promise<ProviderMetadata> {
   const operation = `discovery at ${options.issuer.host}`;
+  const cached = useCache ? await readCache(options, storage, cacheKey) : undefined;
   let metadata: ProviderMetadata;
   try {
     // OpenID Connect Discovery §4: the well-known path goes after the issuer's own path.
     const url = new URL(options.issuer.href);
     url.pathname = `${url.pathname}/.well-known/openid-configuration`.replace('//', '/');
-    metadata = await oauth.processDiscoveryResponse(options.issuer, await requestProvider(options, url.href));
+    const response = cached ? new Response(cached, { headers: { 'content-type': 'application/json' } }) : await requestProvider(options, url.href);
+    metadata = await oauth.processDiscoveryResponse(options.issuer, response);
+    checkMetadata(metadata, options, operation);
   } catch (error) {
+    if (cached) return discover(options, storage, cacheKey, false);
     throw toAuthError(error, operation, 'invalid_discovery');
   }
-  checkMetadata(metadata, options, operation);
-  const entry: CachedMetadata = { fetchedAt: options.now(), metadata };
   // The cache only saves a round trip; a full or blocked storage must not fail the flow.
-  await storage.set(cacheKey, JSON.stringify(entry)).catch(() => undefined);
+  if (!cached) await storage.set(cacheKey, JSON.stringify({ at: options.now(), metadata })).catch(() => undefined);
   return metadata;
 }
 
-async function readCache(options: ResolvedOptions, storage: GuardedStorage, cacheKey: string): Promise<ProviderMetadata | undefined> {
-  try {
-    const raw = await storage.get(cacheKey);
-    if (raw === undefined) return undefined;
-    const entry = JSON.parse(raw) as CachedMetadata;
-    const age = options.now() - entry.fetchedAt;
-    if (!(age >= 0 && age < CACHE_MAX_AGE_MS)) return undefined;
-    // Stored values are untrusted: replay them through the same validation as a network response.
-    const response = new Response(JSON.stringify(entry.metadata), { headers: { 'content-type': 'application/json' } });
-    const metadata = await oauth.processDiscoveryResponse(options.issuer, response);
-    checkMetadata(metadata, options, 'cached discovery');
-    return metadata;
-  } catch {
-    return undefined;
-  }
+/** The stored metadata as JSON text, if less than a day old. */
+async function readCache(options: ResolvedOptions, storage: GuardedStorage, cacheKey: string): Promise<string | undefined> {
+  const entry = parseStoredObject(await Promise.resolve(storage.get(cacheKey)).catch(() => undefined), 65_536);
+  const age = options.now() - (entry?.at as number);
+  return age >= 0 && age < CACHE_MAX_AGE_MS ? JSON.stringify(entry?.metadata) : undefined;
 }
 
 function checkMetadata(metadata: ProviderMetadata, options: ResolvedOptions, operation: string): void {

@@ -15,28 +15,28 @@ export class GuardedStorage {
 
   /** The value, synchronously when the adapter is synchronous. */
   get(key: string): MaybePromise<string | undefined> {
-    return guard('read', () => mapMaybeAsync(this.#adapter.get(key), (value) => (typeof value === 'string' ? value : undefined)));
+    return guard(() => mapMaybeAsync(this.#adapter.get(key), (value) => (typeof value === 'string' ? value : undefined)));
   }
 
   async set(key: string, value: string): Promise<void> {
-    await guard('write', () => this.#adapter.set(key, value));
+    await guard(() => this.#adapter.set(key, value));
   }
 
   async remove(key: string): Promise<void> {
-    await guard('clear', () => this.#adapter.remove(key));
+    await guard(() => this.#adapter.remove(key));
   }
 
   /** Stored keys that start with `prefix`. */
   async keys(prefix: string): Promise<string[]> {
-    const all = await guard('list', () => this.#adapter.keys());
+    const all = await guard(() => this.#adapter.keys());
     return all.filter((key) => typeof key === 'string' && key.startsWith(prefix));
   }
 }
 
-function guard<T>(operation: string, run: () => MaybePromise<T>): MaybePromise<T> {
+function guard<T>(run: () => MaybePromise<T>): MaybePromise<T> {
   const fail = (error: unknown): never => {
-    const reason = (error as { name?: unknown } | null)?.name === 'QuotaExceededError' ? 'storage is full' : 'storage is unavailable';
-    throw new StorageError('storage_unavailable', `cannot ${operation} the session: ${reason}`);
+    const full = (error as { name?: unknown } | null)?.name === 'QuotaExceededError';
+    throw new StorageError('storage_unavailable', full ? 'session storage is full' : 'session storage is unavailable');
   };
   try {
     const result = run();

@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import type { ProviderMetadata } from './discovery.js';
 import { requestProvider } from './http.js';
 import type { ResolvedOptions } from './options.js';
+import { randomId } from './random-id.js';
 
 /**
  * Where to send the user to end the session at the provider (RP-Initiated Logout), or straight to
@@ -20,6 +21,8 @@ export function endSessionUrl(
   url.searchParams.set('client_id', options.clientId);
   url.searchParams.set('post_logout_redirect_uri', postLogoutRedirectUri);
   if (idToken !== undefined) url.searchParams.set('id_token_hint', idToken);
+  // A fresh value per logout (RP-Initiated Logout §2); nothing comes back that we act on.
+  url.searchParams.set('state', randomId());
   return url.href;
 }
 

@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
-import { toGrant, tokenErrorCode } from './callback.js';
+import { idTokenContext, toGrant, tokenErrorCode } from './callback.js';
+import { checkIdToken } from './id-token-checks.js';
 import type { ProviderMetadata } from './discovery.js';
 import { LoginRequiredError, OAuthError, ProtocolError } from './errors.js';
 import { oauthClient, requestProvider } from './http.js';
@@ -23,6 +24,7 @@ export async function refreshSession(options: ResolvedOptions, metadata: Provide
       refresh_token: record.refreshToken,
     });
     grant = toGrant(await oauth.processRefreshTokenResponse(metadata, client, response));
+    await checkIdToken(grant.claims, grant.accessToken, idTokenContext(options, false, operation));
   } catch (error) {
     const mapped = toAuthError(error, operation, tokenErrorCode(error));
     if (mapped instanceof OAuthError && mapped.error === 'invalid_grant') {

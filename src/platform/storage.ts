@@ -19,15 +19,7 @@ export function sessionStorageAdapter(): StorageAdapter {
     get: (key) => store().getItem(key),
     set: (key, value) => store().setItem(key, value),
     remove: (key) => store().removeItem(key),
-    keys: () => {
-      const s = store();
-      const out: string[] = [];
-      for (let i = 0; i < s.length; i++) {
-        const key = s.key(i);
-        if (key !== null) out.push(key);
-      }
-      return out;
-    },
+    keys: () => Object.keys(store()),
   };
 }
 

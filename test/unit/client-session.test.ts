@@ -108,7 +108,25 @@ describe('getAccessToken()', () => {
     expect(storage.map.get(SESSION_KEY)).toBe(before);
     expect(client.state.status).toBe('authenticated');
     delete provider.hooks.token;
+    // Backing off: a retry within 4 s fails fast, without a request.
+    const attempts = provider.count('/token', 'refresh_token');
+    await expect(client.getAccessToken()).rejects.toMatchObject({ name: 'NetworkError' });
+    expect(provider.count('/token', 'refresh_token')).toBe(attempts);
+    clock.advance(4_000);
     await expect(client.getAccessToken()).resolves.toMatch(/^at-/);
+  });
+
+  it('backs off after network failures: at most four attempts in a minute', async () => {
+    const { client, signIn, provider, clock } = await setup();
+    await signIn();
+    clock.advance(3_600_000);
+    provider.hooks.token = () => Promise.reject(new TypeError('Failed to fetch'));
+    for (let second = 0; second < 60; second++) {
+      await client.getAccessToken().catch(() => undefined);
+      clock.advance(1_000);
+    }
+    expect(provider.count('/token', 'refresh_token')).toBe(4);
+    expect(client.state.status).toBe('authenticated');
   });
 
   it('reports a provider that never answers as a timeout NetworkError', async () => {

@@ -14,6 +14,8 @@ export interface FakeProviderOptions {
   endSession?: boolean;
   revocation?: boolean;
   issParameterSupported?: boolean;
+  /** Put a correct `at_hash` in ID tokens. */
+  atHash?: boolean;
   now?: () => number;
 }
 
@@ -74,9 +76,10 @@ export async function createFakeProvider(options: FakeProviderOptions = {}) {
   const json = (body: unknown, status = 200) =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
-  async function idToken(sub: string, nonce: string | undefined): Promise<string> {
+  async function idToken(sub: string, nonce: string | undefined, accessToken?: string): Promise<string> {
     const seconds = Math.floor(now() / 1000);
     let claims: Record<string, unknown> = {
+      ...(options.atHash && accessToken ? { at_hash: createHash('sha256').update(accessToken).digest().subarray(0, 16).toString('base64url') } : {}),
       iss: issuer,
       aud: clientId,
       sub,
@@ -92,13 +95,14 @@ export async function createFakeProvider(options: FakeProviderOptions = {}) {
 
   async function issueTokens(sub: string, nonce: string | undefined, family: string, withIdToken: boolean) {
     const refreshToken = `rt-${randomUUID()}`;
+    const accessToken = `at-${randomUUID()}`;
     liveRefreshTokens.set(refreshToken, { sub, family });
     return json({
-      access_token: `at-${randomUUID()}`,
+      access_token: accessToken,
       token_type: 'Bearer',
       expires_in: options.accessTokenTtl ?? 600,
       refresh_token: refreshToken,
-      ...(withIdToken ? { id_token: await idToken(sub, nonce) } : {}),
+      ...(withIdToken ? { id_token: await idToken(sub, nonce, accessToken) } : {}),
       scope: 'openid profile email',
     });
   }
