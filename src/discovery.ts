@@ -49,9 +49,14 @@ export async function discover(options: ResolvedOptions, storage: GuardedStorage
 
 /** The stored metadata as JSON text, if less than a day old. */
 async function readCache(options: ResolvedOptions, storage: GuardedStorage, cacheKey: string): Promise<string | undefined> {
-  const entry = parseStoredObject(await Promise.resolve(storage.get(cacheKey)).catch(() => undefined), 65_536);
-  const age = options.now() - (entry?.at as number);
-  return age >= 0 && age < CACHE_MAX_AGE_MS ? JSON.stringify(entry?.metadata) : undefined;
+  try {
+    const entry = parseStoredObject(await storage.get(cacheKey), 65_536);
+    const age = options.now() - (entry?.at as number);
+    return age >= 0 && age < CACHE_MAX_AGE_MS ? JSON.stringify(entry?.metadata) : undefined;
+  } catch {
+    // Unreadable storage: fetch instead.
+    return undefined;
+  }
 }
 
 function checkMetadata(metadata: ProviderMetadata, options: ResolvedOptions, operation: string): void {
