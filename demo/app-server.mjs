@@ -17,24 +17,35 @@ const CONFIG_MARKER = '<!-- oidc-config -->';
  * @property {() => object} config The settings written into every page as `window.OIDC_CONFIG`.
  */
 
-/** Starts the app server on localhost. @param {AppServerOptions} options */
-export async function startAppServer(options) {
+/**
+ * The request handler behind the app server: the built package, the import-map targets, and the page
+ * folders. Exported so that other servers (the hostile provider's HTTPS host) can mount it.
+ * @param {Omit<AppServerOptions, 'port'>} options
+ * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void}
+ */
+export function createAppHandler(options) {
   const statics = {
     '/dist/': sirv(join(root, 'dist'), { dev: true }),
     '/vendor/': vendor,
     ...Object.fromEntries(Object.entries(options.pages).map(([prefix, dir]) => [prefix, pages(dir, options.config)])),
   };
-  const server = createServer((req, res) => {
+  const prefixes = Object.keys(statics).sort((a, b) => b.length - a.length);
+  return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path === '/') {
+    if (path === '/' && !options.pages['/']) {
       res.writeHead(302, { location: Object.keys(options.pages)[0] ?? '/dist/' }).end();
       return;
     }
-    const prefix = Object.keys(statics).find((p) => path.startsWith(p));
+    const prefix = prefixes.find((p) => path.startsWith(p));
     if (!prefix) return notFound(res);
     req.url = req.url?.slice(prefix.length - 1);
     statics[prefix](req, res, () => notFound(res));
-  });
+  };
+}
+
+/** Starts the app server on localhost. @param {AppServerOptions} options */
+export async function startAppServer(options) {
+  const server = createServer(createAppHandler(options));
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, 'localhost', () => resolve(undefined));
