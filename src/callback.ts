@@ -5,7 +5,7 @@ import { oauthClient, requestProvider } from './http.js';
 import { toAuthError } from './map-error.js';
 import type { ResolvedOptions } from './options.js';
 import { checkIdToken } from './id-token-checks.js';
-import type { TokenGrant, User } from './token-set.js';
+import { MAX_TOKEN_LENGTH, type TokenGrant, type User } from './token-set.js';
 import type { Transaction } from './transaction.js';
 
 /**
@@ -52,6 +52,10 @@ export async function redeemCallback(
 
 /** The validated fields of a token response, in our own shape. */
 export function toGrant(result: oauth.TokenEndpointResponse): TokenGrant {
+  // Far above any real token; a bigger one is an attack on memory and storage, not a session.
+  for (const token of [result.access_token, result.refresh_token, result.id_token]) {
+    if (token !== undefined && token.length > MAX_TOKEN_LENGTH) throw new ProtocolError('invalid_token_response', 'token response: a token is too large');
+  }
   return {
     accessToken: result.access_token,
     tokenType: result.token_type,

@@ -30,8 +30,9 @@ export async function requestProvider(
 ): Promise<Response> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const host = options.issuer.host;
+  let response: Response;
   try {
-    return await fetchImpl(url, {
+    response = await fetchImpl(url, {
       method: form ? 'POST' : 'GET',
       headers: { accept: 'application/json' },
       // A URLSearchParams body sets the form content type itself.
@@ -45,6 +46,9 @@ export async function requestProvider(
       ? new NetworkError('timeout', `request to ${host} timed out`)
       : new NetworkError('network_error', `request to ${host} failed`);
   }
+  // A gateway in trouble (502, 503, 504) is transient, like a dropped connection: retry, keep the session.
+  if (response.status > 501 && response.status < 505) throw new NetworkError('network_error', `${host} is unavailable (${response.status})`);
+  return response;
 }
 
 /** True for the errors an aborted or timed-out fetch (or body read) rejects with. */

@@ -17,7 +17,8 @@ export function toAuthError(error: unknown, operation: string, fallback: AuthErr
     if (challengeError) return new OAuthError(challengeError, error.cause[0]?.parameters.error_description, operation);
     return new ProtocolError(fallback, `${operation}: authentication challenge`);
   }
-  if (isTimeout(error)) return new NetworkError('timeout', `${operation}: timed out`);
+  // A deadline that fired while oauth4webapi read the body arrives wrapped in its parse error.
+  if (isTimeout(error) || isTimeout((error as { cause?: unknown } | null)?.cause)) return new NetworkError('timeout', `${operation}: timed out`);
   if (error instanceof oauth.OperationProcessingError) return new ProtocolError(fallback, `${operation}: ${error.message}`);
   // Unsupported token types, raw TypeErrors (a non-URL issuer in metadata, a malformed body) are bad input, not bugs of ours.
   return new ProtocolError(fallback, `${operation}: unexpected response`);

@@ -44,7 +44,7 @@ export interface SessionRecord {
 // Used when a provider omits expires_in: short enough that a revoked token is not used for long.
 const ASSUMED_LIFETIME_SECONDS = 300;
 // Far above any real token; a bigger stored value is corruption or an attack, not a session.
-const MAX_TOKEN_LENGTH = 64 * 1024;
+export const MAX_TOKEN_LENGTH = 64 * 1024;
 
 /**
  * Builds the record from a validated token response. `previous` supplies what a refresh response may

@@ -302,6 +302,7 @@ export function send(res: ServerResponse, answer: RawResponse): void {
     res.socket?.destroy();
     return;
   }
+  res.shouldKeepAlive = false;
   if (answer.hang) return;
   if (answer.trickle) {
     res.writeHead(200, { 'content-type': 'application/json', ...answer.headers });
@@ -310,5 +311,7 @@ export function send(res: ServerResponse, answer: RawResponse): void {
     res.on('close', () => clearInterval(timer));
     return;
   }
-  res.writeHead(answer.status ?? 200, answer.headers ?? {}).end(answer.body ?? '');
+  // No keep-alive: a browser retries a request whose reused connection was reset, which would blur
+  // what the SDK itself sent.
+  res.writeHead(answer.status ?? 200, { connection: 'close', ...answer.headers }).end(answer.body ?? '');
 }
