@@ -80,8 +80,10 @@ export function idTokenContext(options: ResolvedOptions, atLogin: boolean, opera
 
 /** Tells an ID token failure from a malformed token response, for the error code only. */
 export function tokenErrorCode(error: unknown): 'invalid_id_token' | 'invalid_token_response' {
-  const message = error instanceof Error ? error.message : '';
-  return /JWT|ID Token|id_token/.test(message) ? 'invalid_id_token' : 'invalid_token_response';
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  return code === oauth.JWT_TIMESTAMP_CHECK || code === oauth.JWT_CLAIM_COMPARISON || /JWT|ID Token|id_token/.test(String(message))
+    ? 'invalid_id_token'
+    : 'invalid_token_response';
 }
 
 function callbackError(error: unknown, params: URLSearchParams, metadata: ProviderMetadata) {

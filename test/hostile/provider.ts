@@ -51,6 +51,8 @@ export interface Scenario {
   laxLogout?: boolean;
   /** Leave CORS headers off token responses (a CORS denial in the browser). */
   noCors?: boolean;
+  /** Put an `at_hash` in ID tokens: the correct one, or one for another access token. */
+  atHash?: 'correct' | 'wrong';
   /** The user who signs in. */
   sub?: string;
 }
@@ -239,7 +241,9 @@ export class HostileProvider {
     const refreshToken = random();
     this.#refreshTokens.set(refreshToken, { sub, family, used: false });
     const now = Math.floor(Date.now() / 1000);
+    const atHash = createHash('sha256').update(this.scenario.atHash === 'wrong' ? 'another token' : accessToken).digest().subarray(0, 16).toString('base64url');
     const claims: Record<string, unknown> = {
+      ...(this.scenario.atHash ? { at_hash: atHash } : {}),
       iss: this.issuer,
       aud: this.clientId,
       sub,

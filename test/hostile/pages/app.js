@@ -10,6 +10,8 @@ export async function startApp(sdk) {
     redirectUri: `${config.app}/cb`,
     postLogoutRedirectUri: [`${config.app}/`, `${config.app}/bye`],
     requestTimeoutSeconds: 3,
+    // Tests move this page's clock forward (expired tokens, back-off windows) with window.skewMs.
+    now: () => Date.now() + (window.skewMs ?? 0),
   };
   const client = new sdk.AuthClient({ ...base, issuer: config.issuer, ...extra });
   const events = [];
