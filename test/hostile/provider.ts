@@ -49,7 +49,10 @@ export interface Scenario {
   endSession?: (params: URLSearchParams) => RawResponse | undefined;
   /** Redirect after logout to any post_logout_redirect_uri, registered or not (a lax provider). */
   laxLogout?: boolean;
-  /** Leave CORS headers off token responses (a CORS denial in the browser). */
+  /**
+   * Refuse the app's origin at the token endpoint, as an edge CORS policy would: no CORS headers and
+   * the request not processed, so the browser reports a network error and the grant is untouched.
+   */
   noCors?: boolean;
   /** Put an `at_hash` in ID tokens: the correct one, or one for another access token. */
   atHash?: 'correct' | 'wrong';
@@ -175,13 +178,14 @@ export class HostileProvider {
       case '/authorize':
         return this.#authorize(res, url.searchParams);
       case '/token': {
+        if (this.scenario.noCors) return send(res, { status: 403, body: 'origin not allowed' });
         const params = form ?? new URLSearchParams();
         const context: TokenContext = { grant: params.get('grant_type'), body: params, normal: () => this.#token(params) };
         const custom = await this.scenario.token?.(context);
-        if (custom) return send(res, { ...custom, headers: { ...(this.scenario.noCors ? {} : cors), ...custom.headers } });
+        if (custom) return send(res, { ...custom, headers: { ...cors, ...custom.headers } });
         const { status, json: answer } = await context.normal();
         const altered = this.scenario.tokenJson ? this.scenario.tokenJson(answer, context.grant) : answer;
-        return json(status, altered, this.scenario.noCors ? {} : { ...cors, 'cache-control': 'no-store' });
+        return json(status, altered, { ...cors, 'cache-control': 'no-store' });
       }
       case '/revoke': {
         const token = form?.get('token') ?? '';
