@@ -320,9 +320,10 @@ export class AuthClient {
         },
       );
     }
-    // Unreadable storage means no session here, and a warning for the app.
+    // Unreadable storage means no session here, and a warning for the app, sent a moment later so
+    // that listeners added right after the first subscribe() or state read still hear it.
     const failed = (error: unknown) => {
-      this.#emit('warning', { error: error as AuthError });
+      queueMicrotask(() => this.#emit('warning', { error: error as AuthError }));
       return this.#restore(undefined);
     };
     try {

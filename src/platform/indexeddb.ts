@@ -8,16 +8,27 @@ const DEADLINE_MS = 5000;
 
 /**
  * The adapter over IndexedDB (via idb-keyval): survives reloads and browser restarts, shared by every
- * tab of the origin. The database opens on first use, never at import or construction.
+ * tab of the origin. The database opens on first use, never at import or construction. Once it has
+ * failed or timed out, later calls fail at once: the page carries on in memory instead of waiting
+ * out the deadline on every call.
  */
 export function indexedDbAdapter(): StorageAdapter {
   let store: UseStore | undefined;
-  const useStore = (): UseStore => (store ??= createStore(DATABASE, STORE));
+  let broken = false;
+  const run = async <T>(operation: (store: UseStore) => Promise<T>): Promise<T> => {
+    if (broken) throw new Error('IndexedDB unavailable');
+    try {
+      return await withDeadline(operation((store ??= createStore(DATABASE, STORE))));
+    } catch (error) {
+      broken = true;
+      throw error;
+    }
+  };
   return {
-    get: (key) => withDeadline(get<string>(key, useStore())),
-    set: (key, value) => withDeadline(set(key, value, useStore())),
-    remove: (key) => withDeadline(del(key, useStore())),
-    keys: () => withDeadline(keys<string>(useStore())),
+    get: (key) => run((s) => get<string>(key, s)),
+    set: (key, value) => run((s) => set(key, value, s)),
+    remove: (key) => run((s) => del(key, s)),
+    keys: () => run((s) => keys<string>(s)),
   };
 }
 

@@ -93,6 +93,7 @@ describe('storage that refuses writes', () => {
     const warnings: unknown[] = [];
     client.on('warning', (e) => void warnings.push(e.error));
     expect(client.state.status).toBe('anonymous');
+    await Promise.resolve();
     expect(warnings).toEqual([expect.objectContaining({ name: 'StorageError' })]);
   });
 });

@@ -4,7 +4,15 @@
 
 export async function startApp(sdk) {
   const config = window.OIDC_CONFIG;
-  const extra = JSON.parse(localStorage.getItem('hostile:options') ?? '{}');
+  // The page's own flags; storage may be broken on purpose (the ST cases).
+  const read = (storage, key) => {
+    try {
+      return window[storage].getItem(key);
+    } catch {
+      return null;
+    }
+  };
+  const extra = JSON.parse(read('localStorage', 'hostile:options') ?? '{}');
   const base = {
     clientId: config.clientId,
     redirectUri: `${config.app}/cb`,
@@ -17,7 +25,10 @@ export async function startApp(sdk) {
   const events = [];
   client.subscribe((state) => events.push({ type: 'state', status: state.status }));
   for (const type of ['login', 'refresh', 'logout', 'warning']) {
-    client.on(type, (event) => events.push({ type, ...(event.error ? { name: event.error.name, code: event.error.code } : structuredClone(event)) }));
+    client.on(type, (event) => {
+      const { error } = event;
+      events.push({ type, ...(error ? { name: error.name, code: error.code, message: error.message } : structuredClone(event)) });
+    });
   }
   const describe = (error) => ({
     ok: false,
@@ -37,11 +48,11 @@ export async function startApp(sdk) {
   }, 50);
   Object.assign(window, { sdk, client, events, describe, makeClient: (options) => new sdk.AuthClient({ ...base, ...options }) });
 
-  if (location.pathname === '/cb' && sessionStorage.getItem('hostile:manual') !== '1') {
+  if (location.pathname === '/cb' && read('sessionStorage', 'hostile:manual') !== '1') {
     window.callbackResult = await client.handleCallback().then(
       (result) => {
         // Like a real app: go where the SDK says (it has checked that the path is ours).
-        if (sessionStorage.getItem('hostile:follow') === '1') location.assign(result.returnTo);
+        if (read('sessionStorage', 'hostile:follow') === '1') location.assign(result.returnTo);
         return { ok: true, sub: result.user.sub, returnTo: result.returnTo };
       },
       describe,
