@@ -3,7 +3,7 @@ export function callSafely<A extends unknown[]>(fn: (...args: A) => void, ...arg
   try {
     fn(...args);
   } catch (error) {
-    if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
-    else console.error(error);
+    // Every browser has reportError (2022+); elsewhere the error is dropped rather than thrown at us.
+    globalThis.reportError?.(error);
   }
 }

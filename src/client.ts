@@ -217,7 +217,7 @@ export class AuthClient {
     this.#start();
     const here = currentHref();
     const href = url === undefined ? here : String(url);
-    if (href === undefined) throw new ConfigError('url', 'no URL given and no location to read');
+    if (href === undefined) throw new ConfigError('url', 'no URL to read');
     let callback: URL;
     try {
       callback = new URL(href);
@@ -234,12 +234,12 @@ export class AuthClient {
     if (!state) throw new ProtocolError('state_missing', 'login: the callback has no "state" parameter');
     const now = this.#options.now();
     const transaction = await takeTransaction(this.#transactionStorage, this.#keys, state, now);
-    if (transaction === 'expired') throw new ProtocolError('transaction_expired', 'login: the login took too long, start again');
+    if (transaction === 'expired') throw new ProtocolError('transaction_expired', 'login: took too long, start again');
     if (transaction === undefined) {
       const pending = await hasPendingTransaction(this.#transactionStorage, this.#keys);
       throw new ProtocolError(
         pending ? 'state_mismatch' : 'transaction_not_found',
-        pending ? 'login: the callback "state" matches no pending login' : 'login: no login is pending for this callback',
+        pending ? 'login: no pending login has this "state"' : 'login: no login is pending',
       );
     }
     const metadata = await this.#discover();

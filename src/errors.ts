@@ -73,7 +73,7 @@ export class OAuthError extends AuthError {
 /** There is no usable session: call `login()`. */
 export class LoginRequiredError extends AuthError {
   override name = 'LoginRequiredError';
-  constructor(message = 'no session: sign in first') {
+  constructor(message = 'no session') {
     super('login_required', message);
   }
 }

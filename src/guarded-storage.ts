@@ -36,7 +36,7 @@ export class GuardedStorage {
 function guard<T>(run: () => MaybePromise<T>): MaybePromise<T> {
   const fail = (error: unknown): never => {
     const full = (error as { name?: unknown } | null)?.name === 'QuotaExceededError';
-    throw new StorageError('storage_unavailable', full ? 'session storage is full' : 'session storage is unavailable');
+    throw new StorageError('storage_unavailable', full ? 'storage is full' : 'storage is unavailable');
   };
   try {
     const result = run();

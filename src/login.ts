@@ -46,7 +46,7 @@ export async function createLoginRequest(
     issuer: metadata.issuer,
     redirectUri: options.redirectUri,
     returnTo: input.returnTo,
-    ...(maxAge === undefined ? {} : { maxAge }),
+    maxAge,
     createdAt: options.now(),
   };
   return { url: url.href, transaction };

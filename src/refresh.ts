@@ -14,7 +14,7 @@ import { createSessionRecord, type SessionRecord } from './token-set.js';
  * session is over and becomes {@link LoginRequiredError}; any other failure leaves it intact.
  */
 export async function refreshSession(options: ResolvedOptions, metadata: ProviderMetadata, record: SessionRecord): Promise<SessionRecord> {
-  if (record.refreshToken === undefined) throw new LoginRequiredError('the access token expired and there is no refresh token');
+  if (record.refreshToken === undefined) throw new LoginRequiredError('the access token expired and cannot be renewed');
   const client = oauthClient(options);
   const operation = `token refresh at ${options.issuer.host}`;
   let grant;
@@ -28,7 +28,7 @@ export async function refreshSession(options: ResolvedOptions, metadata: Provide
   } catch (error) {
     const mapped = toAuthError(error, operation, tokenErrorCode(error));
     if (mapped instanceof OAuthError && mapped.error === 'invalid_grant') {
-      throw new LoginRequiredError('the provider ended the session: sign in again');
+      throw new LoginRequiredError('the provider ended the session');
     }
     throw mapped;
   }

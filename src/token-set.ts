@@ -35,10 +35,10 @@ export interface SessionRecord {
   /** When the access token was received; with `expiresAt` it gives the token's lifetime. */
   readonly receivedAt: number;
   readonly expiresAt: number;
-  readonly refreshToken?: string;
+  readonly refreshToken?: string | undefined;
   readonly idToken: string;
   readonly claims: User;
-  readonly scope?: string;
+  readonly scope?: string | undefined;
 }
 
 // Used when a provider omits expires_in: short enough that a revoked token is not used for long.
@@ -71,10 +71,10 @@ export function createSessionRecord(
     tokenType: grant.tokenType,
     receivedAt: context.now,
     expiresAt: context.now + (grant.expiresIn ?? ASSUMED_LIFETIME_SECONDS) * 1000,
-    ...(refreshToken === undefined ? {} : { refreshToken }),
+    refreshToken,
     idToken,
     claims,
-    ...(scope === undefined ? {} : { scope }),
+    scope,
   };
 }
 

@@ -16,7 +16,7 @@ export interface Transaction {
   /** Same-origin path to return to after login. */
   readonly returnTo: string;
   /** `max_age` sent with the request, so `auth_time` can be enforced. */
-  readonly maxAge?: number;
+  readonly maxAge?: number | undefined;
   readonly createdAt: number;
 }
 

@@ -35,7 +35,7 @@ export function openTabChannel(name: string, onMessage: (data: unknown) => void)
     post: (message) => {
       try {
         // Other tabs see the write as a storage event; removing it at once leaves nothing behind.
-        localStorage.setItem(name, JSON.stringify({ ...message, n: Math.random() }));
+        localStorage.setItem(name, JSON.stringify(message));
         localStorage.removeItem(name);
       } catch {
         // storage blocked: tabs fall back to checking on wake-up
