@@ -54,7 +54,7 @@ describe('fuzzing the callback', () => {
           // A third of the runs carry exactly the parameters of a success response, so the success
           // path is reached often enough for the property to mean something.
           keys: fc.oneof(
-            { weight: 2, arbitrary: fc.constantFrom(['code', 'state', 'iss'], ['app', 'code', 'state', 'iss']) },
+            { weight: 2, arbitrary: fc.constantFrom<string[]>(['code', 'state', 'iss'], ['app', 'code', 'state', 'iss']) },
             { weight: 4, arbitrary: fc.subarray(['code', 'state', 'iss', 'error', 'error_description', 'session_state', 'response', 'id_token', 'token', 'app']) },
           ),
           duplicate: fc.option(fc.constantFrom('code', 'state', 'iss'), { nil: undefined }),
