@@ -214,7 +214,8 @@ test('LO-03 everything is cleared first, other tabs told, revocation sent, even 
   await expect.poll(() => world.op.count('revoke')).toBe(1);
   await expectNoTokensStored(other, world.op);
   // The tab that left for the (dead) end-session endpoint: back on the app, nothing is left either.
-  await openApp(page, world);
+  // (Its failed navigation may still be landing on Chrome's error page: retry until the app is up.)
+  await expect(() => openApp(page, world)).toPass({ timeout: 10_000 });
   expect((await stateOf(page)).status).toBe('anonymous');
   await expectNoTokensStored(page, world.op);
 });
