@@ -1,6 +1,7 @@
 import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { startStack } from '../../demo/stack.mjs';
+import { pageErrorsFixture, storedText } from '../support/page-checks.js';
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
 
@@ -30,17 +31,7 @@ export const test = base.extend<{ pageErrors: string[] }, { stack: Stack; access
     { scope: 'worker' },
   ],
   // Every test fails on an uncaught error or unhandled rejection in the page.
-  pageErrors: [
-    async ({ context }, use) => {
-      const errors: string[] = [];
-      const watch = (page: Page) => page.on('pageerror', (error) => errors.push(`${page.url()}: ${error}`));
-      context.pages().forEach(watch);
-      context.on('page', watch);
-      await use(errors);
-      expect(errors, 'errors thrown in the page').toEqual([]);
-    },
-    { auto: true },
-  ],
+  pageErrors: pageErrorsFixture,
 });
 
 export { expect };
@@ -104,28 +95,6 @@ export function storedSession(page: Page): Promise<Record<string, any> | null> {
  * CacheStorage and cookies, as one string to search.
  */
 export async function everythingStored(page: Page): Promise<string> {
-  const inPage = await page.evaluate(async () => {
-    const dump = (s: Storage) => Object.entries(s).map(([k, v]) => `${k}=${v}`).join('\n');
-    const parts = [dump(sessionStorage), dump(localStorage)];
-    for (const info of await indexedDB.databases()) {
-      parts.push(`idb:${info.name}`);
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const request = indexedDB.open(info.name as string);
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-      for (const store of Array.from(db.objectStoreNames)) {
-        const values = await new Promise<unknown[]>((resolve) => {
-          const request = db.transaction(store).objectStore(store).getAll();
-          request.onsuccess = () => resolve(request.result);
-        });
-        parts.push(JSON.stringify(values));
-      }
-      db.close();
-    }
-    for (const name of await caches.keys()) parts.push(`cache:${name}`);
-    return parts.join('\n');
-  });
   const cookies = await page.context().cookies(page.url());
-  return `${inPage}\n${cookies.map((c) => `${c.name}=${c.value}`).join('\n')}`;
+  return `${await storedText(page)}\n${cookies.map((c) => `${c.name}=${c.value}`).join('\n')}`;
 }

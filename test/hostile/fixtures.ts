@@ -1,6 +1,9 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import type { HostileProvider, Scenario } from './provider.js';
 import { startHostileWorld, type HostileWorld } from './server.js';
+import { pageErrorsFixture, storedText } from '../support/page-checks.js';
+
+export { storedText };
 
 /**
  * Fixtures for the hostile suite. Each worker runs its own world (app, provider, attacker); each test
@@ -21,17 +24,7 @@ export const test = base.extend<{ world: HostileWorld; pageErrors: string[] }, {
     worldServer.evil.hits.length = 0;
     await use(worldServer);
   },
-  pageErrors: [
-    async ({ context }, use) => {
-      const errors: string[] = [];
-      const watch = (page: Page) => page.on('pageerror', (error) => errors.push(`${page.url()}: ${error}`));
-      context.pages().forEach(watch);
-      context.on('page', watch);
-      await use(errors);
-      expect(errors, 'errors thrown in the page').toEqual([]);
-    },
-    { auto: true },
-  ],
+  pageErrors: pageErrorsFixture,
 });
 export { expect };
 
@@ -75,31 +68,6 @@ export async function login(page: Page, world: HostileWorld, params: Record<stri
 /** The page's client state. */
 export function stateOf(page: Page): Promise<{ status: string; user?: { sub: string } }> {
   return page.evaluate(() => (window as any).client.state);
-}
-
-/** Everything this origin keeps: sessionStorage, localStorage, IndexedDB and CacheStorage, as text. */
-export async function storedText(page: Page): Promise<string> {
-  return page.evaluate(async () => {
-    const parts = [JSON.stringify(Object.entries(sessionStorage)), JSON.stringify(Object.entries(localStorage))];
-    for (const info of await indexedDB.databases()) {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const request = indexedDB.open(info.name as string);
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-      for (const name of Array.from(db.objectStoreNames)) {
-        parts.push(
-          await new Promise<string>((resolve) => {
-            const request = db.transaction(name).objectStore(name).getAll();
-            request.onsuccess = () => resolve(JSON.stringify(request.result));
-          }),
-        );
-      }
-      db.close();
-    }
-    for (const name of await caches.keys()) parts.push(`cache:${name}`);
-    return parts.join('\n');
-  });
 }
 
 /** Asserts that no token the provider issued, and nothing JWT-shaped, is kept anywhere. */
