@@ -13,6 +13,9 @@ import { loginPage, logoutPage, loggedOutPage, errorPage } from './provider-page
  * @property {string[]} postLogoutRedirectUris Registered post-logout redirect URIs.
  * @property {number} [accessTokenTtl] Access-token lifetime in seconds (default 60).
  * @property {string} [clientId] Default `demo-spa`.
+ * @property {(config: object) => object} [configure] Adjusts the oidc-provider configuration (the benchmark
+ *   adds clients and Auth0-style routes for auth0-spa-js).
+ * @property {boolean} [trailingSlash] Issuer with a trailing slash (`http://localhost:4000/`), as auth0-spa-js expects.
  */
 
 /**
@@ -23,14 +26,16 @@ export async function startProvider(options) {
   const server = createServer();
   await listen(server, options.port ?? 0);
   const port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
-  const issuer = `http://localhost:${port}`;
+  const issuer = `http://localhost:${port}${options.trailingSlash ? '/' : ''}`;
   const clientId = options.clientId ?? 'demo-spa';
   /** @type {{ route: string, method: string, grantType?: string, status: number }[]} */
   const requests = [];
   /** @type {string[]} */
   const revokedGrants = [];
 
-  const provider = new Provider(issuer, {
+  /** Every token the provider issued, for scans of what a client leaves behind. */
+  const issued = new Set();
+  const configuration = {
     clients: [
       {
         client_id: clientId,
@@ -73,7 +78,8 @@ export async function startProvider(options) {
       },
     },
     renderError: async (ctx, out) => void (ctx.body = errorPage(out)),
-  });
+  };
+  const provider = new Provider(issuer, options.configure ? options.configure(configuration) : configuration);
 
   /**
    * How many requests hit `route` (oidc-provider route names: token, authorization, end_session, ...).
@@ -84,6 +90,12 @@ export async function startProvider(options) {
     requests.filter((r) => r.route === route && (grantType === undefined || r.grantType === grantType)).length;
 
   provider.use(countRequests(requests));
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route === 'token' && ctx.body && typeof ctx.body === 'object') {
+      for (const name of ['access_token', 'refresh_token', 'id_token']) if (ctx.body[name]) issued.add(ctx.body[name]);
+    }
+  });
   provider.use(interactions(provider));
   provider.on('grant.revoked', (_ctx, grantId) => void revokedGrants.push(grantId));
   server.on('request', provider.callback());
@@ -96,6 +108,7 @@ export async function startProvider(options) {
     requests,
     /** Grants the provider revoked (refresh-token reuse, revocation). */
     revokedGrants,
+    issued,
     count,
     close: () => new Promise((resolve) => server.close(() => resolve(undefined)).closeAllConnections()),
   };

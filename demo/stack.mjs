@@ -13,6 +13,8 @@ const demoPages = fileURLToPath(new URL('./public/', import.meta.url));
  * @param {number} [options.accessTokenTtl] Seconds; default 60.
  * @param {Record<string, string>} [options.pages] More URL prefixes to page folders (the tests' pages).
  * @param {string[]} [options.pagePaths] Paths of pages that act as redirect URIs, besides the demo's.
+ * @param {(config: object, app: string) => object} [options.configureProvider] Adjusts oidc-provider's configuration.
+ * @param {boolean} [options.trailingSlash] Issuer with a trailing slash.
  */
 export async function startStack(options = {}) {
   /** @type {{ issuer: string, clientId: string } | undefined} */
@@ -28,6 +30,8 @@ export async function startStack(options = {}) {
     redirectUris: pageUrls,
     postLogoutRedirectUris: pageUrls,
     accessTokenTtl: options.accessTokenTtl ?? 60,
+    trailingSlash: options.trailingSlash,
+    configure: options.configureProvider ? (config) => options.configureProvider(config, app.origin) : undefined,
   });
   config = { issuer: provider.issuer, clientId: provider.clientId };
   return {

@@ -227,8 +227,8 @@ export class AuthClient {
     // Codes and state must not linger in history or be re-submitted by a reload.
     const clean = withoutResponseParams(callback);
     if (href === here && clean !== href) replaceHref(clean);
-    // A stored session still being read must not overwrite the one this callback creates.
-    await this.#ready();
+    // No need to wait for the restore (or for siblings to hand over a session): it never overwrites
+    // a state this callback has set.
 
     const state = callback.searchParams.get('state');
     if (!state) throw new ProtocolError('state_missing', 'login: the callback has no "state" parameter');
@@ -254,7 +254,8 @@ export class AuthClient {
       sid: randomId(),
     });
     await this.#persist(record);
-    await this.#markBeacon(record, 0);
+    // Not awaited: no other tab holds a copy of this new session yet, so none can be behind it.
+    void this.#markBeacon(record, 0);
     this.#commit(record);
     this.#announce(record);
     this.#emit('login', { user: record.claims, remote: false });

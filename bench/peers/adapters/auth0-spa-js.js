@@ -1,0 +1,20 @@
+// @auth0/auth0-spa-js v2 as its quick start shows it, with refresh tokens and the localStorage cache.
+import { Auth0Client } from '@auth0/auth0-spa-js';
+
+export function createAdapter({ issuer, clientId, redirectUri }) {
+  const client = new Auth0Client({
+    domain: issuer.replace(/\/$/, ''),
+    clientId,
+    authorizationParams: { redirect_uri: redirectUri },
+    useRefreshTokens: true,
+    cacheLocation: 'localstorage',
+  });
+  return {
+    ready: () => client.isAuthenticated(),
+    login: () => client.loginWithRedirect(),
+    handleCallback: () => client.handleRedirectCallback(),
+    getAccessToken: () => client.getTokenSilently(),
+    forceRefresh: () => client.getTokenSilently({ cacheMode: 'off' }),
+    logout: () => client.logout({ logoutParams: { returnTo: redirectUri } }),
+  };
+}
