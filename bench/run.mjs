@@ -1,127 +1,115 @@
-// `npm run bench`: what oidc-session costs a page, measured in headless Chromium against the local
-// provider. Prints a table and writes bench/results/latest.json.
-//
-//   - bundle size of the CDN build and of a minimal ESM import (min, gzip, brotli);
-//   - a cached getAccessToken(): nanoseconds per call (median of several runs of many calls);
-//   - a reload with a live session: requests to the provider and time until `authenticated`;
-//   - a login round trip (click to authenticated, through the provider's form);
-//   - across tabs: token requests per expiry with 3 tabs × 20 callers, and logout propagation.
-//
-// Numbers for auth0-spa-js and oidc-client-ts in the same run come with `npm run bench` once the
-// side-by-side harness lands (issue 5); this script measures oidc-session alone.
-import { mkdir, writeFile } from 'node:fs/promises';
+// `npm run bench`: oidc-session side by side with auth0-spa-js and oidc-client-ts, in one run, in
+// headless Chromium against the local oidc-provider. Prints a table (timings also as ratios to
+// oidc-session, measured in the same run), writes bench/results/latest.json, and with `--docs`
+// rewrites docs/benchmarks.md.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { chromium } from '@playwright/test';
-import { startStack } from '../demo/stack.mjs';
+import { measurePeers, SDKS } from './peers/measure.mjs';
 import { measureSizes } from './size.mjs';
 import { measureTabs } from './tabs.mjs';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const CALLS = Number(process.env.BENCH_CALLS ?? 200_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
+const CALLS = Number(process.env.BENCH_CALLS ?? 20_000);
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const root = new URL('../', import.meta.url);
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const sizesOf = (buffer) => ({
+  min: buffer.length,
+  gzip: gzipSync(buffer, { level: 9 }).length,
+  brotli: brotliCompressSync(buffer, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+});
 
-const sizes = await measureSizes();
-const stack = await startStack({ accessTokenTtl: 3600 });
+/** Each SDK's own file for a `<script>` tag, as its package ships it. */
+async function cdnSizes() {
+  const files = {
+    'oidc-session': 'dist/oidc-session.global.js',
+    'auth0-spa-js': 'node_modules/@auth0/auth0-spa-js/dist/auth0-spa-js.production.js',
+    'oidc-client-ts': 'node_modules/oidc-client-ts/dist/browser/oidc-client-ts.min.js',
+  };
+  const out = {};
+  for (const [sdk, file] of Object.entries(files)) out[sdk] = { file, ...sizesOf(await readFile(new URL(file, root))) };
+  return out;
+}
+
 const browser = await chromium.launch({
   executablePath,
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
-
-const builds = { esm: '/demo/', cdn: '/demo/cdn.html' };
-const results = {};
+let peers;
+let tabs;
 try {
-  for (const [build, path] of Object.entries(builds)) {
-    const page = await browser.newPage();
-    const url = stack.app.origin + path;
-    await page.goto(url);
-    await page.waitForSelector('.status[data-status=anonymous]');
-
-    // Login round trip: from the click to `authenticated`, through the provider's real form.
-    const loginStart = Date.now();
-    await page.click('text=Sign in');
-    await page.fill('input[name=login]', 'bench');
-    await page.click('button.primary');
-    await page.waitForSelector('.status[data-status=authenticated]');
-    const loginMs = Date.now() - loginStart;
-
-    // Cached getAccessToken(): many awaited calls in a tight loop, several runs, median.
-    const perCallNs = await page.evaluate(
-      async ({ runs, calls }) => {
-        const client = window.client;
-        for (let i = 0; i < 10_000; i++) await client.getAccessToken();
-        const out = [];
-        for (let r = 0; r < runs; r++) {
-          const start = performance.now();
-          for (let i = 0; i < calls; i++) await client.getAccessToken();
-          out.push(((performance.now() - start) * 1e6) / calls);
-        }
-        return out;
-      },
-      { runs: RUNS, calls: CALLS },
-    );
-
-    // Reload with a live session: requests to the provider and time to `authenticated`.
-    const reloads = [];
-    for (let r = 0; r < RUNS; r++) {
-      const providerRequests = [];
-      const onRequest = (request) => request.url().startsWith(stack.provider.issuer) && providerRequests.push(request.url());
-      page.on('request', onRequest);
-      const start = Date.now();
-      await page.reload();
-      await page.waitForSelector('.status[data-status=authenticated]');
-      reloads.push({ ms: Date.now() - start, providerRequests: providerRequests.length });
-      page.off('request', onRequest);
-    }
-
-    results[build] = {
-      loginRoundTripMs: loginMs,
-      cachedGetAccessTokenNs: median(perCallNs),
-      cachedGetAccessTokenRunsNs: perCallNs.map((n) => Math.round(n)),
-      reloadToAuthenticatedMs: median(reloads.map((r) => r.ms)),
-      reloadProviderRequests: Math.max(...reloads.map((r) => r.providerRequests)),
-    };
-    await page.close();
-  }
-  results.tabs = await measureTabs(browser, { runs: Math.min(RUNS, 5) });
+  peers = await measurePeers(browser, { runs: RUNS, calls: CALLS });
+  tabs = await measureTabs(browser, { runs: 5 });
 } finally {
   await browser.close();
-  await stack.close();
 }
-
 const report = {
   date: new Date().toISOString(),
-  machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${process.platform}`,
+  command: 'npm run bench',
+  machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
   chromium: browser.version(),
   node: process.version,
+  versions: {
+    'auth0-spa-js': JSON.parse(await readFile(new URL('node_modules/@auth0/auth0-spa-js/package.json', root), 'utf8')).version,
+    'oidc-client-ts': JSON.parse(await readFile(new URL('node_modules/oidc-client-ts/package.json', root), 'utf8')).version,
+  },
   runs: RUNS,
   callsPerRun: CALLS,
-  sizes,
-  browser: results,
+  ownSizes: await measureSizes(),
+  cdn: await cdnSizes(),
+  peers,
+  tabs,
 };
 
-const pad = (value, width) => String(value).padStart(width);
-console.log(`\noidc-session benchmark — ${report.date}\n${report.machine}, Chromium ${report.chromium}, Node ${report.node}\n`);
-console.log('Size                            min       gzip     brotli');
-console.log(`CDN build (IIFE)           ${pad(sizes.cdn.min, 8)} B ${pad(sizes.cdn.gzip, 8)} B ${pad(sizes.cdn.brotli, 8)} B   (budget ${sizes.cdnBudgetBrotli} B brotli)`);
-console.log(`ESM minimal import         ${pad(sizes.esmMinimalImport.min, 8)} B ${pad(sizes.esmMinimalImport.gzip, 8)} B ${pad(sizes.esmMinimalImport.brotli, 8)} B`);
-console.log('\nChromium                                   npm build    CDN build');
-const line = (label, key, unit, digits = 0) =>
-  console.log(`${label.padEnd(42)} ${pad(results.esm[key].toFixed(digits), 8)} ${unit} ${pad(results.cdn[key].toFixed(digits), 8)} ${unit}`);
-line('cached getAccessToken(), per call', 'cachedGetAccessTokenNs', 'ns');
-line('reload with live session → authenticated', 'reloadToAuthenticatedMs', 'ms');
-line('  requests to the provider during reload', 'reloadProviderRequests', '  ');
-line('login round trip (click → authenticated)', 'loginRoundTripMs', 'ms');
-console.log('\nAcross tabs (3 tabs, 20 callers each, tokens living 2 s)   sessionStorage    IndexedDB');
-const tabLine = (label, key, unit) =>
-  console.log(`${label.padEnd(58)} ${pad(results.tabs.session[key], 8)} ${unit} ${pad(results.tabs.indexeddb[key], 8)} ${unit}`);
-tabLine(`token requests per expiry (max over ${results.tabs.session.expiries})`, 'tokenRequestsPerExpiry', '  ');
-tabLine('failed getAccessToken() calls', 'failures', '  ');
-tabLine('tabs signed out', 'tabsSignedOut', '  ');
-tabLine('logout → last other tab anonymous (median)', 'logoutPropagationMs', 'ms');
-console.log(`\nMedians of ${RUNS} runs (${CALLS} calls per getAccessToken run). Targets: ≤ 2000 ns per cached call, 0 requests on reload, CDN ≤ ${sizes.cdnBudgetBrotli} B brotli,\n1 token request per expiry, logout reaching other tabs in < 1000 ms.`);
+// ---- the table -------------------------------------------------------------------------------
+const ours = peers['oidc-session'];
+const fmt = (value, digits = 0) => (typeof value === 'boolean' ? (value ? 'yes' : 'no') : Number(value).toFixed(digits));
+const ratio = (value, base) => (base > 0 ? ` (${(value / base).toFixed(1)}×)` : '');
+const rows = [
+  ['CDN file, brotli (B)', (sdk) => fmt(report.cdn[sdk].brotli)],
+  ['minimal import, bundled + minified, brotli (B)', (sdk) => fmt(peers[sdk].bundle.brotli)],
+  ['ready on a cold load (ms)', (sdk) => fmt(peers[sdk].coldReadyMs) + (sdk === 'oidc-session' ? '' : ratio(peers[sdk].coldReadyMs, ours.coldReadyMs))],
+  ['  provider requests', (sdk) => fmt(peers[sdk].coldProviderRequests)],
+  ['ready on a reload with a live session (ms)', (sdk) => fmt(peers[sdk].reloadReadyMs) + (sdk === 'oidc-session' ? '' : ratio(peers[sdk].reloadReadyMs, ours.reloadReadyMs))],
+  ['  provider requests', (sdk) => fmt(peers[sdk].reloadProviderRequests)],
+  ['login round trip (ms)', (sdk) => fmt(peers[sdk].loginRoundTripMs) + (sdk === 'oidc-session' ? '' : ratio(peers[sdk].loginRoundTripMs, ours.loginRoundTripMs))],
+  ['  provider requests', (sdk) => fmt(peers[sdk].loginProviderRequests)],
+  ['cached getAccessToken() (ns per call)', (sdk) => fmt(peers[sdk].cachedGetAccessTokenNs) + (sdk === 'oidc-session' ? '' : ratio(peers[sdk].cachedGetAccessTokenNs, ours.cachedGetAccessTokenNs))],
+  ['forced refresh (ms)', (sdk) => fmt(peers[sdk].forcedRefreshMs, 1) + (sdk === 'oidc-session' ? '' : ratio(peers[sdk].forcedRefreshMs, ours.forcedRefreshMs))],
+  ['50 concurrent calls after expiry: token requests', (sdk) => fmt(peers[sdk].concurrentTokenRequests)],
+  ['  failed calls', (sdk) => fmt(peers[sdk].concurrentFailures)],
+  ['  session survives', (sdk) => fmt(peers[sdk].concurrentSessionSurvives)],
+  ['3 tabs refreshing at once: token requests', (sdk) => fmt(peers[sdk].tabsTokenRequests)],
+  ['  tabs logged out', (sdk) => fmt(peers[sdk].tabsLoggedOut)],
+  ['logout: tokens left in storage', (sdk) => fmt(peers[sdk].logoutTokensLeft)],
+  ['  end-session endpoint reached', (sdk) => fmt(peers[sdk].logoutEndSessionReached)],
+  ['  refresh token revoked', (sdk) => fmt(peers[sdk].logoutRevocationSent)],
+];
+const header = ['', ...SDKS.map((sdk) => (sdk === 'oidc-session' ? sdk : `${sdk} ${report.versions[sdk]}`))];
+const table = [header, ...rows.map(([label, cell]) => [label, ...SDKS.map(cell)])];
+const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+const text = table.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')).join('\n');
+const markdown = [
+  `| ${header.join(' | ')} |`,
+  `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+  ...rows.map(([label, cell]) => `| ${label.trim()} | ${SDKS.map(cell).join(' | ')} |`),
+].join('\n');
+const tabsText = `oidc-session alone, 3 tabs × 20 callers: ${tabs.session.tokenRequestsPerExpiry} token request per expiry (sessionStorage), ${tabs.indexeddb.tokenRequestsPerExpiry} (IndexedDB); logout reaches the other tabs in ${tabs.session.logoutPropagationMs} ms / ${tabs.indexeddb.logoutPropagationMs} ms (median).`;
+
+console.log(`\n${report.command} — ${report.date}\n${report.machine}, Chromium ${report.chromium}, Node ${report.node}\nmedians of ${RUNS} runs; ratios are to oidc-session in this run (above 1× = slower)\n`);
+console.log(text);
+console.log(`\n${tabsText}`);
 
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
 await writeFile(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
-console.log('Wrote bench/results/latest.json');
+console.log('\nWrote bench/results/latest.json');
+
+if (process.argv.includes('--docs')) {
+  const path = new URL('docs/benchmarks.md', root);
+  const doc = await readFile(path, 'utf8');
+  const generated = `<!-- bench:start -->\nRun \`${report.command}\` on ${report.date.slice(0, 10)} — ${report.machine}, Chromium ${report.chromium}, Node ${report.node}; auth0-spa-js ${report.versions['auth0-spa-js']}, oidc-client-ts ${report.versions['oidc-client-ts']}; medians of ${RUNS} runs, ratios to oidc-session in the same run.\n\n${markdown}\n\n${tabsText}\n<!-- bench:end -->`;
+  await writeFile(path, doc.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, generated));
+  console.log('Rewrote docs/benchmarks.md');
+}

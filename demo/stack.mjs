@@ -15,6 +15,8 @@ const demoPages = fileURLToPath(new URL('./public/', import.meta.url));
  * @param {string[]} [options.pagePaths] Paths of pages that act as redirect URIs, besides the demo's.
  * @param {(config: object, app: string) => object} [options.configureProvider] Adjusts oidc-provider's configuration.
  * @param {boolean} [options.trailingSlash] Issuer with a trailing slash.
+ * @param {string} [options.autoLogin] Sign this user in without the form.
+ * @param {Array<(ctx: any, next: () => Promise<void>) => Promise<void>>} [options.providerMiddleware] Extra Koa middleware for the provider.
  */
 export async function startStack(options = {}) {
   /** @type {{ issuer: string, clientId: string } | undefined} */
@@ -31,6 +33,8 @@ export async function startStack(options = {}) {
     postLogoutRedirectUris: pageUrls,
     accessTokenTtl: options.accessTokenTtl ?? 60,
     trailingSlash: options.trailingSlash,
+    autoLogin: options.autoLogin,
+    middleware: options.providerMiddleware,
     configure: options.configureProvider ? (config) => options.configureProvider(config, app.origin) : undefined,
   });
   config = { issuer: provider.issuer, clientId: provider.clientId };

@@ -14,7 +14,7 @@ import { withLock } from './platform/lock.js';
 import { onPageWake } from './platform/page-wake.js';
 import { openTabChannel, type TabChannel } from './platform/tab-channel.js';
 import { randomId } from './random-id.js';
-import { memoryStorageAdapter, sessionStorageAdapter, type StorageAdapter } from './platform/storage.js';
+import { memoryStorageAdapter, webStorageAdapter, type StorageAdapter } from './platform/storage.js';
 import { refreshSession } from './refresh.js';
 import { sameOriginPath } from './return-to.js';
 import { storageKeys, type StorageKeys } from './storage-keys.js';
@@ -117,7 +117,10 @@ export class AuthClient {
   #refreshing: Promise<SessionRecord> | undefined;
   /** True for sessionStorage and memory: each tab keeps its own copy, kept in step by messages. */
   readonly #perTab: boolean;
+  /** The beacon where it is consistent across tabs (IndexedDB), read under the refresh lock. */
   readonly #beaconStorage: GuardedStorage;
+  /** A copy of it that is fast to read (localStorage), for the checks at start and on wake-up. */
+  readonly #hintStorage: GuardedStorage;
   readonly #tabId = randomId();
   #channel: TabChannel | undefined;
   #stopWake: (() => void) | undefined;
@@ -136,13 +139,14 @@ export class AuthClient {
     // A login must survive the redirect, so built-in modes keep the (short-lived, single-use)
     // transaction in sessionStorage even when tokens stay in memory; a custom adapter keeps both.
     this.#transactionStorage =
-      typeof this.#options.storage === 'object' ? this.#sessionStorage : new GuardedStorage(sessionStorageAdapter());
+      typeof this.#options.storage === 'object' ? this.#sessionStorage : new GuardedStorage(webStorageAdapter());
     this.#tokens = new TokenStore(this.#sessionStorage, this.#keys.session, {
       issuer: this.#options.issuer.href,
       clientId: this.#options.clientId,
     });
     this.#perTab = this.#options.storage === 'session' || this.#options.storage === 'memory';
     this.#beaconStorage = new GuardedStorage(indexedDbAdapter());
+    this.#hintStorage = new GuardedStorage(webStorageAdapter('localStorage'));
   }
 
   /**
@@ -428,8 +432,11 @@ export class AuthClient {
   }
 
   /** Records the newest session state (or a logout at `out`) where every tab can check it. */
-  #markBeacon(record: SessionRecord | undefined, out: number): Promise<void> {
-    return this.#perTab ? writeBeacon(this.#beaconStorage, this.#keys.beacon, beaconFor(record, out)) : Promise.resolve();
+  #markBeacon(record: SessionRecord | undefined, out: number): Promise<unknown> {
+    const beacon = beaconFor(record, out);
+    return this.#perTab
+      ? Promise.all([writeBeacon(this.#hintStorage, this.#keys.beacon, beacon), writeBeacon(this.#beaconStorage, this.#keys.beacon, beacon)])
+      : Promise.resolve();
   }
 
   async #receive(message: TabMessage | undefined): Promise<void> {
@@ -477,7 +484,7 @@ export class AuthClient {
   async #revalidate(): Promise<void> {
     await this.#ready();
     if (this.#perTab) {
-      const verdict = compareWithBeacon(this.#record, await readBeacon(this.#beaconStorage, this.#keys.beacon), this.#sharing);
+      const verdict = compareWithBeacon(this.#record, await readBeacon(this.#hintStorage, this.#keys.beacon), this.#sharing);
       if (verdict === 'ended' && this.#record) await this.#end('user', true);
       if (verdict === 'stale') this.#post({ type: 'hello' });
     } else {
@@ -489,7 +496,7 @@ export class AuthClient {
 
   /** Asks open tabs for the live session if the beacon says one exists; resolves with it, or undefined. */
   async #adoptFromTabs(waitMs: number): Promise<SessionRecord | undefined> {
-    const beacon = await readBeacon(this.#beaconStorage, this.#keys.beacon);
+    const beacon = await readBeacon(this.#hintStorage, this.#keys.beacon);
     return beacon && compareWithBeacon(this.#record, beacon, true) === 'stale' ? this.#awaitBeacon(beacon, waitMs) : undefined;
   }
 
@@ -652,7 +659,7 @@ function checkListener(listener: unknown): void {
 }
 
 function sessionAdapter(storage: ResolvedOptions['storage']): StorageAdapter {
-  if (storage === 'session') return sessionStorageAdapter();
+  if (storage === 'session') return webStorageAdapter();
   if (storage === 'memory') return memoryStorageAdapter();
   if (storage === 'indexeddb') return indexedDbAdapter();
   return storage;

@@ -42,6 +42,16 @@ async function startBenchStack() {
   const pages = ['oidc-session', 'auth0-spa-js', 'oidc-client-ts'].map((sdk) => `/bench/${sdk}.html`);
   const stack = await startStack({
     trailingSlash: true,
+    // No form to type into: the round trip measures the SDKs and the redirects, not Playwright's typing.
+    autoLogin: 'bench',
+    // Auth0's logout URL, handed over to the standard end-session endpoint.
+    providerMiddleware: [
+      async (ctx, next) => {
+        if (ctx.path !== '/v2/logout') return next();
+        const query = new URLSearchParams({ client_id: String(ctx.query.client_id), post_logout_redirect_uri: String(ctx.query.returnTo) });
+        ctx.redirect(`/oidc/logout?${query}`);
+      },
+    ],
     pages: { '/bench/': here('./pages/'), '/bench-build/': buildDir },
     pagePaths: pages,
     configureProvider: (config, app) => ({
@@ -68,14 +78,6 @@ async function startBenchStack() {
       },
     }),
   });
-  // Auth0's logout URL: hand over to the standard end-session endpoint.
-  stack.provider.provider.use(async (ctx, next) => {
-    if (ctx.path !== '/v2/logout') return next();
-    const target = new URL('oidc/logout', stack.provider.issuer);
-    target.searchParams.set('client_id', String(ctx.query.client_id));
-    target.searchParams.set('post_logout_redirect_uri', String(ctx.query.returnTo));
-    ctx.redirect(target.href);
-  });
   return stack;
 }
 
@@ -99,14 +101,12 @@ async function open(context, stack, sdk) {
   return page;
 }
 
-/** Login through the provider's form; returns the round trip in ms and the provider requests it took. */
+/** Login from the app to the callback handled; returns the round trip in ms and the provider requests it took. */
 async function login(page, stack) {
   const started = Date.now();
   const requests = await providerRequests(page, stack, async () => {
     await page.evaluate(() => void window.adapter.login());
-    await page.waitForSelector('input[name=login]');
-    await page.fill('input[name=login]', 'bench');
-    await page.click('button.primary');
+    await page.waitForURL((url) => url.href.includes('/bench/') && url.href.includes('code='), { waitUntil: 'commit', timeout: 15_000 });
     await page.waitForFunction(() => window.benchReady === true && window.authenticated === true, undefined, { timeout: 15_000 });
   });
   const finished = await page.evaluate(() => window.loggedInAt);
@@ -120,68 +120,60 @@ async function newContext(browser, stack, { short = false } = {}) {
   return context;
 }
 
-/** One SDK through every scenario, `runs` times for timings. */
-async function measureSdk(browser, stack, sdk, runs, calls) {
-  const cold = [];
-  const coldRequests = [];
-  const reload = [];
-  const reloadRequests = [];
-  const logins = [];
-  const loginRequests = [];
-  const cached = [];
-  const forced = [];
+/** One timed pass of one SDK: cold load, login, reload, cached and forced token calls. */
+async function timedRun(browser, stack, sdk, calls) {
+  const context = await newContext(browser, stack);
+  const page = await context.newPage();
+  const coldRequests = await providerRequests(page, stack, async () => {
+    await page.goto(`${stack.app.origin}/bench/${sdk}.html`);
+    await page.waitForFunction(() => window.benchReady === true);
+  });
+  const cold = await page.evaluate(() => window.readyAt);
+  const signedIn = await login(page, stack);
+  const reloadRequests = await providerRequests(page, stack, async () => {
+    await page.reload();
+    await page.waitForFunction(() => window.benchReady === true);
+  });
+  if (!(await page.evaluate(() => window.authenticated))) throw new Error(`${sdk}: not signed in after reload`);
+  const reload = await page.evaluate(() => window.readyAt);
+  const cached = await page.evaluate(async (n) => {
+    const adapter = window.adapter;
+    for (let i = 0; i < 1000; i++) await adapter.getAccessToken();
+    const start = performance.now();
+    for (let i = 0; i < n; i++) await adapter.getAccessToken();
+    return ((performance.now() - start) * 1e6) / n;
+  }, calls);
+  const forced = await page.evaluate(async () => {
+    const start = performance.now();
+    await window.adapter.forceRefresh();
+    return performance.now() - start;
+  });
+  await context.close();
+  return { cold, coldRequests, reload, reloadRequests, login: signedIn.ms, loginRequests: signedIn.requests, cached, forced };
+}
+
+/** Timings for every SDK, the SDKs interleaved run by run so that drift in the machine hits all alike. */
+async function timings(browser, stack, runs, calls) {
+  const samples = Object.fromEntries(SDKS.map((sdk) => [sdk, []]));
   for (let run = 0; run < runs; run++) {
-    const context = await newContext(browser, stack);
-    const page = await context.newPage();
-    coldRequests.push(
-      await providerRequests(page, stack, async () => {
-        await page.goto(`${stack.app.origin}/bench/${sdk}.html`);
-        await page.waitForFunction(() => window.benchReady === true);
-      }),
-    );
-    cold.push(await page.evaluate(() => window.readyAt));
-    const signedIn = await login(page, stack);
-    logins.push(signedIn.ms);
-    loginRequests.push(signedIn.requests);
-    reloadRequests.push(
-      await providerRequests(page, stack, async () => {
-        await page.reload();
-        await page.waitForFunction(() => window.benchReady === true);
-      }),
-    );
-    if (!(await page.evaluate(() => window.authenticated))) throw new Error(`${sdk}: not signed in after reload`);
-    reload.push(await page.evaluate(() => window.readyAt));
-    cached.push(
-      await page.evaluate(async (n) => {
-        const adapter = window.adapter;
-        for (let i = 0; i < 1000; i++) await adapter.getAccessToken();
-        const start = performance.now();
-        for (let i = 0; i < n; i++) await adapter.getAccessToken();
-        return ((performance.now() - start) * 1e6) / n;
-      }, calls),
-    );
-    forced.push(
-      await page.evaluate(async () => {
-        const start = performance.now();
-        await window.adapter.forceRefresh();
-        return performance.now() - start;
-      }),
-    );
-    await context.close();
+    for (const sdk of SDKS) samples[sdk].push(await timedRun(browser, stack, sdk, calls));
   }
-  return {
-    coldReadyMs: median(cold),
-    coldProviderRequests: Math.max(...coldRequests),
-    reloadReadyMs: median(reload),
-    reloadProviderRequests: Math.max(...reloadRequests),
-    loginRoundTripMs: median(logins),
-    loginProviderRequests: Math.max(...loginRequests),
-    cachedGetAccessTokenNs: median(cached),
-    forcedRefreshMs: median(forced),
-    ...(await concurrentAfterExpiry(browser, stack, sdk)),
-    ...(await threeTabs(browser, stack, sdk)),
-    ...(await logout(browser, stack, sdk)),
-  };
+  const of = (sdk, key) => samples[sdk].map((s) => s[key]);
+  return Object.fromEntries(
+    SDKS.map((sdk) => [
+      sdk,
+      {
+        coldReadyMs: median(of(sdk, 'cold')),
+        coldProviderRequests: Math.max(...of(sdk, 'coldRequests')),
+        reloadReadyMs: median(of(sdk, 'reload')),
+        reloadProviderRequests: Math.max(...of(sdk, 'reloadRequests')),
+        loginRoundTripMs: median(of(sdk, 'login')),
+        loginProviderRequests: Math.max(...of(sdk, 'loginRequests')),
+        cachedGetAccessTokenNs: median(of(sdk, 'cached')),
+        forcedRefreshMs: median(of(sdk, 'forced')),
+      },
+    ]),
+  );
 }
 
 /** 50 concurrent getAccessToken() calls once the access token has expired. */
@@ -273,8 +265,17 @@ export async function measurePeers(browser, { runs = 5, calls = 20_000 } = {}) {
   const sizes = await bundleAdapters();
   const stack = await startBenchStack();
   try {
+    const timed = await timings(browser, stack, runs, calls);
     const results = {};
-    for (const sdk of SDKS) results[sdk] = { bundle: sizes[sdk], ...(await measureSdk(browser, stack, sdk, runs, calls)) };
+    for (const sdk of SDKS) {
+      results[sdk] = {
+        bundle: sizes[sdk],
+        ...timed[sdk],
+        ...(await concurrentAfterExpiry(browser, stack, sdk)),
+        ...(await threeTabs(browser, stack, sdk)),
+        ...(await logout(browser, stack, sdk)),
+      };
+    }
     return results;
   } finally {
     await stack.close();

@@ -11,10 +11,13 @@ export interface StorageAdapter {
   keys(): readonly string[] | Promise<readonly string[]>;
 }
 
-/** The adapter over `window.sessionStorage`, resolved at call time so import and SSR never touch it. */
-export function sessionStorageAdapter(): StorageAdapter {
+/**
+ * The adapter over `window.sessionStorage` (or `localStorage`), resolved at call time so import and
+ * SSR never touch it.
+ */
+export function webStorageAdapter(area: 'sessionStorage' | 'localStorage' = 'sessionStorage'): StorageAdapter {
   // Reading the property itself throws in sandboxed iframes and with storage blocked.
-  const store = (): Storage => globalThis.sessionStorage;
+  const store = (): Storage => globalThis[area];
   return {
     get: (key) => store().getItem(key),
     set: (key, value) => store().setItem(key, value),
