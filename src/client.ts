@@ -530,7 +530,7 @@ export class AuthClient {
    */
   #refresh(current: SessionRecord): Promise<SessionRecord> {
     if (this.#options.now() < this.#retryAt) {
-      return Promise.reject(new NetworkError('network_error', 'the provider was unreachable: retrying shortly'));
+      return Promise.reject(new NetworkError('network_error', 'provider unreachable: retrying soon'));
     }
     this.#refreshing ??= this.#runRefresh(current)
       .then(
@@ -576,7 +576,7 @@ export class AuthClient {
           const adopted = this.#sharing ? await this.#awaitBeacon(beacon, ADOPT_ON_REFRESH_MS) : undefined;
           if (adopted) return adopted;
           await this.#end('expired', true).catch(ignore);
-          throw new LoginRequiredError('the session was renewed in a tab that is gone');
+          throw new LoginRequiredError('renewed in a tab that is gone');
         }
       }
       const metadata = await this.#discover();

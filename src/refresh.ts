@@ -14,7 +14,7 @@ import { createSessionRecord, type SessionRecord } from './token-set.js';
  * session is over and becomes {@link LoginRequiredError}; any other failure leaves it intact.
  */
 export async function refreshSession(options: ResolvedOptions, metadata: ProviderMetadata, record: SessionRecord): Promise<SessionRecord> {
-  if (record.refreshToken === undefined) throw new LoginRequiredError('the access token expired and cannot be renewed');
+  if (record.refreshToken === undefined) throw new LoginRequiredError('expired, no refresh token');
   const client = oauthClient(options);
   const operation = `token refresh at ${options.issuer.host}`;
   let grant;
