@@ -10,7 +10,7 @@ import { measurePeers, SDKS } from './peers/measure.mjs';
 import { measureSizes } from './size.mjs';
 import { measureTabs } from './tabs.mjs';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 9);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const CALLS = Number(process.env.BENCH_CALLS ?? 20_000);
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = new URL('../', import.meta.url);
