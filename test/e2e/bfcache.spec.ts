@@ -3,6 +3,7 @@ import {
   openTab,
   signIn,
   storedSession,
+  logoutFrom,
   test,
   waitForStatus,
 } from './fixtures.js';
@@ -17,7 +18,7 @@ test('a tab restored from the back-forward cache after a logout elsewhere is ano
   await waitForStatus(other, 'authenticated');
   await other.goto(`${stack.app.origin}/test/plain.html`);
 
-  await page.evaluate(() => void (window as any).client.logout());
+  await logoutFrom(page, stack);
   // A page restored from the cache fires no load event: wait for the commit only.
   await other.goBack({ waitUntil: 'commit' });
   await other.waitForFunction(() => (window as any).harnessReady === true);

@@ -60,6 +60,19 @@ export function waitForStatus(page: Page, status: string) {
   return page.waitForFunction((s) => (window as any).client?.state.status === s, status, { timeout: 5000 });
 }
 
+/**
+ * Signs out from `page` and waits until it has arrived at the provider's end-session page. A test that
+ * ended with the page still navigating (and the revocation request in flight) could stall Chromium's
+ * teardown of the browser context.
+ */
+export async function logoutFrom(page: Page, stack: Stack): Promise<void> {
+  await Promise.all([
+    page.waitForURL((url) => url.origin === stack.provider.issuer),
+    page.evaluate(() => void (window as any).client.logout()),
+  ]);
+  await page.waitForLoadState('load');
+}
+
 /** The page's client state. */
 export function stateOf(page: Page): Promise<{ status: string; expiresAt?: number; user?: { sub: string } }> {
   return page.evaluate(() => (window as any).client.state);

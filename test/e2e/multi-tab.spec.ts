@@ -7,6 +7,7 @@ import {
   signIn,
   stateOf,
   storedSession,
+  logoutFrom,
   test,
   waitForStatus,
 } from './fixtures.js';
@@ -30,9 +31,10 @@ test.describe('login, logout and new tabs', () => {
     expect(new Set(tokens).size).toBe(1);
 
     const started = Date.now();
-    await b.evaluate(() => void (window as any).client.logout());
+    const leaving = logoutFrom(b, stack);
     await Promise.all([waitForStatus(page, 'anonymous'), waitForStatus(c, 'anonymous')]);
     const propagationMs = Date.now() - started;
+    await leaving;
     expect(propagationMs).toBeLessThan(1000);
     for (const tab of [page, c]) {
       expect(await storedSession(tab)).toBeNull();
@@ -66,8 +68,7 @@ test.describe('login, logout and new tabs', () => {
     await signIn(other, stack, 'esm', 'bob', { prompt: 'login' });
     expect((await stateOf(page)).user?.sub).toBe('ada');
     expect((await stateOf(other)).user?.sub).toBe('bob');
-    await other.evaluate(() => void (window as any).client.logout());
-    await waitForStatus(page, 'anonymous');
+    await Promise.all([waitForStatus(page, 'anonymous'), logoutFrom(other, stack)]);
     expect(await storedSession(page)).toBeNull();
   });
 
@@ -80,8 +81,7 @@ test.describe('login, logout and new tabs', () => {
     const other = await openTab(context, stack, 'cdn');
     expect(await other.evaluate(() => typeof (window as any).BroadcastChannel)).toBe('undefined');
     await waitForStatus(other, 'authenticated');
-    await page.evaluate(() => void (window as any).client.logout());
-    await waitForStatus(other, 'anonymous');
+    await Promise.all([waitForStatus(other, 'anonymous'), logoutFrom(page, stack)]);
     expect(tokenFree(await everythingStored(other))).toBe(true);
   });
 
