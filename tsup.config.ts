@@ -3,7 +3,8 @@ import { defineConfig } from 'tsup';
 // Three outputs from one source:
 // - ESM for bundlers keeps its dependencies external so apps deduplicate them;
 // - CJS bundles oauth4webapi because that package is ESM-only;
-// - the IIFE for <script> tags bundles everything and exposes window.OidcSession.
+// - the IIFE for <script> tags bundles everything and exposes window.OidcSession;
+// - `oidc-session/server` is built on its own, for Node and other server runtimes.
 export default defineConfig([
   {
     entry: { index: 'src/index.ts' },
@@ -22,6 +23,24 @@ export default defineConfig([
     sourcemap: true,
     target: 'es2022',
     noExternal: ['oauth4webapi', 'idb-keyval'],
+  },
+  {
+    // The session server: its own build for Node and server runtimes, never part of the browser bundles.
+    entry: { server: 'src/server/index.ts' },
+    format: ['esm'],
+    dts: true,
+    sourcemap: true,
+    target: 'es2022',
+    platform: 'node',
+  },
+  {
+    entry: { server: 'src/server/index.ts' },
+    format: ['cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'es2022',
+    platform: 'node',
+    noExternal: ['oauth4webapi'],
   },
   {
     entry: { 'oidc-session': 'src/index.ts' },

@@ -17,6 +17,7 @@ import { loginPage, logoutPage, loggedOutPage, errorPage } from './provider-page
  *   adds clients and Auth0-style routes for auth0-spa-js).
  * @property {boolean} [trailingSlash] Issuer with a trailing slash (`http://localhost:4000/`), as auth0-spa-js expects.
  * @property {string} [autoLogin] Sign this user in without showing the form (the benchmark: no typing in the timings).
+ * @property {object[]} [clients] More registered clients (oidc-provider client metadata), e.g. the session server's confidential client.
  * @property {Array<(ctx: any, next: () => Promise<void>) => Promise<void>>} [middleware] Extra Koa middleware, run
  *   before the provider's routes (oidc-provider mounts its router when the server starts, so it must come here).
  */
@@ -50,6 +51,7 @@ export async function startProvider(options) {
         redirect_uris: options.redirectUris,
         post_logout_redirect_uris: options.postLogoutRedirectUris,
       },
+      ...(options.clients ?? []),
     ],
     jwks: { keys: [signingKey()] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },

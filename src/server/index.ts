@@ -1,0 +1,20 @@
+// oidc-session/server: the session server ("backend for frontend") for Node 20+ and any runtime with
+// Web-standard Request and Response. Nothing here is part of the browser bundles.
+export { createSessionServer } from './session-server.js';
+export type { AccessToken, SessionServer } from './session-server.js';
+export type { SessionServerOptions } from './options.js';
+export type { Session } from './sessions.js';
+export type { RequestLike } from './http-messages.js';
+export { CSRF_HEADER } from './csrf.js';
+export { nodeHandler, sessionMiddleware } from './node.js';
+export type { NodeRequest, NodeResponse, SessionMiddlewareOptions } from './node.js';
+export { memoryStore } from './stores/memory.js';
+export type { MemoryStoreOptions } from './stores/memory.js';
+export { redisStore } from './stores/redis.js';
+export type { RedisClient, RedisStoreOptions } from './stores/redis.js';
+export { cookieStore } from './stores/cookie.js';
+export type { CookieStore, SessionStore } from './stores/store.js';
+export { SessionStoreError } from './errors.js';
+export { AuthError, ConfigError, LoginRequiredError, NetworkError, OAuthError, ProtocolError, isAuthError } from '../errors.js';
+export type { AuthErrorCode } from '../errors.js';
+export type { User } from '../token-set.js';

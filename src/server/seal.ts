@@ -1,0 +1,96 @@
+// Authenticated encryption for what leaves the server's memory: the pending-login cookie, the
+// stateless session cookie and tokens at rest in a store. AES-256-GCM through WebCrypto, so the same
+// code runs in Node 20+, Deno, Bun and edge runtimes.
+import { ConfigError } from '../errors.js';
+
+const MIN_SECRET_LENGTH = 32;
+const IV_BYTES = 12;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Encrypts and decrypts short strings with keys derived from the app's secrets. */
+export interface Sealer {
+  seal(plaintext: string): Promise<string>;
+  /** The plaintext, or undefined when the input was not sealed by one of our keys (tampered, truncated, foreign). */
+  unseal(sealed: string): Promise<string | undefined>;
+}
+
+/**
+ * One key per secret and purpose (HKDF-SHA-256), so a cookie sealed for one purpose never opens as
+ * another. The first secret seals; every secret opens, which lets an app rotate secrets without
+ * signing everybody out.
+ */
+export function createSealer(secrets: readonly string[], purpose: string): Sealer {
+  const keys = Promise.all(secrets.map((secret) => deriveKey(secret, purpose)));
+  return {
+    async seal(plaintext) {
+      const [key] = await keys;
+      const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+      const cipher = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key as CryptoKey, encoder.encode(plaintext)));
+      const out = new Uint8Array(IV_BYTES + cipher.length);
+      out.set(iv);
+      out.set(cipher, IV_BYTES);
+      return toBase64Url(out);
+    },
+    async unseal(sealed) {
+      const bytes = fromBase64Url(sealed);
+      // 12-byte IV plus the 16-byte tag at least.
+      if (!bytes || bytes.length < IV_BYTES + 16) return undefined;
+      for (const key of await keys) {
+        try {
+          const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.subarray(0, IV_BYTES) }, key, bytes.subarray(IV_BYTES));
+          return decoder.decode(plain);
+        } catch {
+          // Not this key (or tampered): try the next one.
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Checks the `secret` option: one string or a list, newest first, each at least 32 characters. */
+export function checkSecrets(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0 || list.some((s) => typeof s !== 'string' || s.length < MIN_SECRET_LENGTH)) {
+    throw new ConfigError('secret', `expected a random string of at least ${MIN_SECRET_LENGTH} characters (or a list of them, newest first)`);
+  }
+  return list as string[];
+}
+
+async function deriveKey(secret: string, purpose: string): Promise<CryptoKey> {
+  const material = await crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, ['deriveKey']);
+  return crypto.subtle.deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: encoder.encode(`oidc-session/${purpose}`) },
+    material,
+    { name: 'AES-GCM', length: 256 },
+    false,
+    ['encrypt', 'decrypt'],
+  );
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+export function toBase64Url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!BASE64URL.test(text) || text.length % 4 === 1) return undefined;
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/** A new random identifier: 32 bytes, base64url (43 characters). */
+export function newSessionId(): string {
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+/** True for a string shaped like {@link newSessionId}'s output; anything else never reaches the store. */
+export function isSessionId(value: string): boolean {
+  return value.length === 43 && BASE64URL.test(value);
+}
