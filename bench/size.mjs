@@ -1,4 +1,4 @@
-// Bytes a user downloads, checked against the budget: the CDN build, and a minimal ESM import (login,
+// Bytes a user downloads, checked against the budget: the CDN builds, and a minimal ESM import (login,
 // callback, getAccessToken, logout) bundled the way an app's bundler would. `npm run size` prints them
 // and fails when either is over its brotli budget.
 import { readFile } from 'node:fs/promises';
@@ -7,8 +7,8 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { minify } from 'terser';
 
-/** Brotli budgets in bytes: 12 KiB for each. */
-export const BUDGETS = { cdn: 12 * 1024, esmMinimalImport: 12 * 1024 };
+/** Brotli budgets in bytes: 12 KiB for the full client, 3 KiB for the session-server-mode build. */
+export const BUDGETS = { cdn: 12 * 1024, esmMinimalImport: 12 * 1024, serverModeCdn: 3 * 1024 };
 export const CDN_BUDGET_BYTES = BUDGETS.cdn;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -28,6 +28,7 @@ function sizes(buffer) {
 /** Measures the built files in dist/. */
 export async function measureSizes() {
   const cdn = sizes(await readFile(`${root}/dist/oidc-session.global.js`));
+  const serverModeCdn = sizes(await readFile(`${root}/dist/oidc-session-server-mode.global.js`));
   const bundle = async (minifyWithEsbuild) =>
     (await build({ stdin: { contents: MINIMAL_APP, resolveDir: root }, bundle: true, minify: minifyWithEsbuild, format: 'esm', target: 'es2022', write: false, logLevel: 'silent' }))
       .outputFiles[0].text;
@@ -36,6 +37,7 @@ export async function measureSizes() {
   const terser = await minify(await bundle(false), { module: true, ecma: 2020, compress: { passes: 3, ecma: 2020, hoist_funs: true }, mangle: true });
   return {
     cdn,
+    serverModeCdn,
     esmMinimalImport: sizes(Buffer.from(terser.code ?? '')),
     esmMinimalImportEsbuild: sizes(Buffer.from(await bundle(true))),
     budgets: BUDGETS,
@@ -47,11 +49,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const result = await measureSizes();
   const row = (label, s) => `${label.padEnd(40)} ${String(s.min).padStart(7)} B min  ${String(s.gzip).padStart(6)} B gzip  ${String(s.brotli).padStart(6)} B brotli`;
   console.log(row('CDN build (IIFE, terser)', result.cdn));
+  console.log(row('session-server-mode CDN build', result.serverModeCdn));
   console.log(row('minimal ESM import, bundled + terser', result.esmMinimalImport));
   console.log(row('minimal ESM import, bundled + esbuild', result.esmMinimalImportEsbuild));
   let over = false;
-  for (const [name, measured] of [['CDN build', result.cdn], ['minimal ESM import', result.esmMinimalImport]]) {
-    const budget = name === 'CDN build' ? BUDGETS.cdn : BUDGETS.esmMinimalImport;
+  for (const [name, measured, budget] of [
+    ['CDN build', result.cdn, BUDGETS.cdn],
+    ['minimal ESM import', result.esmMinimalImport, BUDGETS.esmMinimalImport],
+    ['session-server-mode CDN build', result.serverModeCdn, BUDGETS.serverModeCdn],
+  ]) {
     const left = budget - measured.brotli;
     console.log(`${name}: budget ${budget} B brotli, ${left >= 0 ? `${left} B left` : `${-left} B OVER`}`);
     over ||= left < 0;

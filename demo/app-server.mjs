@@ -15,6 +15,8 @@ const CONFIG_MARKER = '<!-- oidc-config -->';
  * @property {number} [port] 0 picks a free port.
  * @property {Record<string, string>} pages URL prefix (e.g. `/demo/`) to a folder of HTML pages and assets.
  * @property {() => object} config The settings written into every page as `window.OIDC_CONFIG`.
+ * @property {() => Array<(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, next: () => void) => void>} [middleware]
+ *   Connect-style handlers tried before the static files (the session server's routes and the demo API).
  */
 
 /**
@@ -31,6 +33,17 @@ export function createAppHandler(options) {
   };
   const prefixes = Object.keys(statics).sort((a, b) => b.length - a.length);
   return (req, res) => {
+    const chain = [...(options.middleware?.() ?? [])];
+    const next = () => {
+      const handler = chain.shift();
+      if (handler) handler(req, res, next);
+      else serveStatic(req, res);
+    };
+    next();
+  };
+
+  /** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */
+  function serveStatic(req, res) {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/' && !options.pages['/']) {
       res.writeHead(302, { location: Object.keys(options.pages)[0] ?? '/dist/' }).end();
@@ -40,7 +53,7 @@ export function createAppHandler(options) {
     if (!prefix) return notFound(res);
     req.url = req.url?.slice(prefix.length - 1);
     statics[prefix](req, res, () => notFound(res));
-  };
+  }
 }
 
 /** Starts the app server on localhost. @param {AppServerOptions} options */

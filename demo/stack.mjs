@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { startAppServer } from './app-server.mjs';
 import { startProvider } from './provider.mjs';
+import { demoSessionServer, sessionServerClient } from './session-server.mjs';
 
 const demoPages = fileURLToPath(new URL('./public/', import.meta.url));
 
@@ -17,14 +18,18 @@ const demoPages = fileURLToPath(new URL('./public/', import.meta.url));
  * @param {boolean} [options.trailingSlash] Issuer with a trailing slash.
  * @param {string} [options.autoLogin] Sign this user in without the form.
  * @param {Array<(ctx: any, next: () => Promise<void>) => Promise<void>>} [options.providerMiddleware] Extra Koa middleware for the provider.
+ * @param {{ store?: any, options?: object }} [options.sessionServer] The session server's store (default: memory) and more options.
  */
 export async function startStack(options = {}) {
   /** @type {{ issuer: string, clientId: string } | undefined} */
   let config;
+  /** @type {ReturnType<typeof demoSessionServer> | undefined} */
+  let sessionServer;
   const app = await startAppServer({
     port: options.appPort ?? 0,
     pages: { '/demo/': demoPages, ...options.pages },
     config: () => config ?? {},
+    middleware: () => sessionServer?.handlers ?? [],
   });
   const pageUrls = ['/demo/', '/demo/cdn.html', ...(options.pagePaths ?? [])].map((path) => app.origin + path);
   const provider = await startProvider({
@@ -35,12 +40,15 @@ export async function startStack(options = {}) {
     trailingSlash: options.trailingSlash,
     autoLogin: options.autoLogin,
     middleware: options.providerMiddleware,
+    clients: [sessionServerClient(app.origin)],
     configure: options.configureProvider ? (config) => options.configureProvider(config, app.origin) : undefined,
   });
   config = { issuer: provider.issuer, clientId: provider.clientId };
+  sessionServer = demoSessionServer({ issuer: provider.issuer, appOrigin: app.origin, ...options.sessionServer });
   return {
     app,
     provider,
+    sessionServer: sessionServer.server,
     close: async () => void (await Promise.all([app.close(), provider.close()])),
   };
 }

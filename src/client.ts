@@ -2,7 +2,7 @@ import { beaconFor, compareWithBeacon, readBeacon, writeBeacon, type Beacon } fr
 import { redeemCallback } from './callback.js';
 import { withoutResponseParams } from './callback-url.js';
 import { discover, type ProviderMetadata } from './discovery.js';
-import { callSafely } from './call-safely.js';
+import { ANONYMOUS, LOADING, StateHub, authenticated, type AuthEvents, type AuthState, type StateListener } from './state-hub.js';
 import { AuthError, ConfigError, LoginRequiredError, NetworkError, ProtocolError } from './errors.js';
 import { GuardedStorage } from './guarded-storage.js';
 import { createLoginRequest } from './login.js';
@@ -33,30 +33,6 @@ import {
 import { TokenStore } from './token-store.js';
 import { clearTransactions, hasPendingTransaction, saveTransaction, takeTransaction } from './transaction.js';
 
-/** The session as the UI sees it. A new object on every change, the same object while nothing changes. */
-export type AuthState =
-  | { readonly status: 'loading' }
-  | { readonly status: 'anonymous' }
-  | { readonly status: 'authenticated'; readonly user: User; readonly expiresAt: number };
-
-/** Called with the new and the previous state. */
-export type StateListener = (state: AuthState, previous: AuthState) => void;
-
-/** Payloads of the discrete events. `remote` is true when it happened in another tab of the app. */
-export interface AuthEvents {
-  /** A login completed (in this tab, or in another one this tab now shares the session with). */
-  login: { readonly user: User; readonly remote: boolean };
-  /** This tab obtained new tokens with the refresh token (other tabs just adopt them). */
-  refresh: { readonly expiresAt: number };
-  /** The session ended: `user` by `logout()`, `expired` when the provider refused to renew it. */
-  logout: { readonly reason: 'user' | 'expired'; readonly remote: boolean };
-  /**
-   * Something degraded without failing the call: storage could not be read or written (blocked, full,
-   * IndexedDB missing), so the session lives in this page's memory only. `error` is a {@link StorageError}.
-   */
-  warning: { readonly error: AuthError };
-}
-
 /** Options of {@link AuthClient.login}. */
 export interface LoginOptions {
   /** Same-origin path or URL to come back to after login. Default: the current page. */
@@ -84,8 +60,6 @@ export interface GetAccessTokenOptions {
   forceRefresh?: boolean;
 }
 
-const LOADING: AuthState = Object.freeze({ status: 'loading' });
-const ANONYMOUS: AuthState = Object.freeze({ status: 'anonymous' });
 // How long a new tab waits for an open sibling to hand over the live session, and how long a tab that
 // found its copy stale waits for the newer one. Live tabs answer in milliseconds.
 const ADOPT_ON_START_MS = 300;
@@ -101,15 +75,12 @@ const ignore = () => undefined;
  * The constructor only validates options; storage is read on first use (`state`, `subscribe` or any
  * method), so importing and constructing are safe during server-side rendering.
  */
-export class AuthClient {
+export class AuthClient extends StateHub {
   readonly #options: ResolvedOptions;
   readonly #keys: StorageKeys;
   readonly #tokens: TokenStore;
   readonly #sessionStorage: GuardedStorage;
   readonly #transactionStorage: GuardedStorage;
-  readonly #events = new Map<keyof AuthEvents, Set<(event: never) => void>>();
-  readonly #listeners = new Set<StateListener>();
-  #state: AuthState = LOADING;
   #record: SessionRecord | undefined;
   #restoring: Promise<void> | undefined;
   #started = false;
@@ -132,6 +103,7 @@ export class AuthClient {
 
   /** @throws {@link ConfigError} naming the first invalid option. */
   constructor(options: AuthClientOptions) {
+    super();
     this.#options = resolveOptions(options);
     this.#keys = storageKeys(this.#options.clientId);
     const adapter = sessionAdapter(this.#options.storage);
@@ -161,45 +133,13 @@ export class AuthClient {
     clearTimeout(this.#timer);
   }
 
-  /** The current state. Reading it the first time restores the session from storage. */
-  get state(): AuthState {
-    this.#start();
-    return this.#state;
-  }
-
-  /**
-   * Calls `listener` now and after every state change; returns the unsubscribe function. Bound, so it
-   * can be passed as is to React's `useSyncExternalStore` or used as a Svelte store's `subscribe`.
-   */
-  readonly subscribe = (listener: StateListener): (() => void) => {
-    checkListener(listener);
-    this.#start();
-    this.#listeners.add(listener);
-    callSafely(listener, this.#state, this.#state);
-    return () => void this.#listeners.delete(listener);
-  };
-
-  /** Listens to one kind of event; returns the function that removes the listener. */
-  on<K extends keyof AuthEvents>(type: K, listener: (event: AuthEvents[K]) => void): () => void {
-    checkListener(listener);
-    let set = this.#events.get(type);
-    if (!set) this.#events.set(type, (set = new Set()));
-    const entry = listener as (event: never) => void;
-    set.add(entry);
-    return () => void set.delete(entry);
-  }
-
-  #emit<K extends keyof AuthEvents>(type: K, event: AuthEvents[K]): void {
-    for (const listener of [...(this.#events.get(type) ?? [])]) callSafely(listener as (event: AuthEvents[K]) => void, event);
-  }
-
   /**
    * Starts a login: builds the authorization request, saves its one-time transaction, and navigates
    * to the provider. The returned promise settles when navigation starts.
    * @throws {@link ConfigError} for a `returnTo` outside the app's origin or reserved `params`.
    */
   async login(options: LoginOptions = {}): Promise<void> {
-    this.#start();
+    this.begin();
     const returnTo = this.#loginReturnTo(options.returnTo);
     const params = checkAuthorizationParams('params', options.params ?? {});
     const metadata = await this.#discover();
@@ -218,7 +158,7 @@ export class AuthClient {
    *   {@link ProtocolError} for a missing, replayed or foreign transaction or an invalid response.
    */
   async handleCallback(url?: string | URL): Promise<LoginResult> {
-    this.#start();
+    this.begin();
     const here = currentHref();
     const href = url === undefined ? here : String(url);
     if (href === undefined) throw new ConfigError('url', 'no URL to read');
@@ -262,7 +202,7 @@ export class AuthClient {
     void this.#markBeacon(record, 0);
     this.#commit(record);
     this.#announce(record);
-    this.#emit('login', { user: record.claims, remote: false });
+    this.emit('login', { user: record.claims, remote: false });
     return { user: record.claims, returnTo: sameOriginPath(transaction.returnTo, this.#options.appOrigin) ?? '/' };
   }
 
@@ -309,7 +249,7 @@ export class AuthClient {
     if (failure) throw (failure as PromiseRejectedResult).reason;
   }
 
-  #start(): void {
+  protected begin(): void {
     if (this.#started) return;
     this.#started = true;
     if (!this.#disposed) {
@@ -328,7 +268,7 @@ export class AuthClient {
     // Unreadable storage means no session here, and a warning for the app, sent a moment later so
     // that listeners added right after the first subscribe() or state read still hear it.
     const failed = (error: unknown) => {
-      queueMicrotask(() => this.#emit('warning', { error: error as AuthError }));
+      queueMicrotask(() => this.emit('warning', { error: error as AuthError }));
       return this.#restore(undefined);
     };
     try {
@@ -349,7 +289,7 @@ export class AuthClient {
 
   #restore(record: SessionRecord | undefined): Promise<void> | undefined {
     // A login or logout that finished while storage was being read wins.
-    if (this.#state !== LOADING) return undefined;
+    if (this.state !== LOADING) return undefined;
     if (record && !isUsable(record, this.#options.now(), this.#options.leewaySeconds)) {
       void this.#tokens.clear().catch(ignore);
       record = undefined;
@@ -362,7 +302,7 @@ export class AuthClient {
     }
     // Nothing here, but an open sibling may hold the live session: ask before saying "anonymous".
     return this.#adoptFromTabs(ADOPT_ON_START_MS).then((adopted) => {
-      if (this.#state === LOADING) this.#commit(adopted);
+      if (this.state === LOADING) this.#commit(adopted);
     });
   }
 
@@ -376,7 +316,7 @@ export class AuthClient {
       await this.#tokens.save(record);
     } catch (error) {
       await this.#tokens.clear().catch(ignore);
-      this.#emit('warning', { error: error as AuthError });
+      this.emit('warning', { error: error as AuthError });
     }
   }
 
@@ -385,20 +325,14 @@ export class AuthClient {
   }
 
   #ready(): Promise<void> {
-    this.#start();
+    this.begin();
     return this.#restoring ?? Promise.resolve();
   }
 
   #commit(record: SessionRecord | undefined): void {
     this.#record = record;
-    const previous = this.#state;
-    const next: AuthState = record
-      ? Object.freeze({ status: 'authenticated', user: record.claims, expiresAt: record.expiresAt })
-      : ANONYMOUS;
     this.#schedule(record);
-    if (next === previous) return;
-    this.#state = next;
-    for (const listener of [...this.#listeners]) callSafely(listener, next, previous);
+    this.setState(record ? authenticated(record.claims, record.expiresAt) : ANONYMOUS);
   }
 
   /**
@@ -468,8 +402,8 @@ export class AuthClient {
   #adopt(record: SessionRecord | undefined, reason: 'user' | 'expired' = 'user'): void {
     const previous = this.#record;
     this.#commit(record);
-    if (record && record.sid !== previous?.sid) this.#emit('login', { user: record.claims, remote: true });
-    if (!record && previous) this.#emit('logout', { reason, remote: true });
+    if (record && record.sid !== previous?.sid) this.emit('login', { user: record.claims, remote: true });
+    if (!record && previous) this.emit('logout', { reason, remote: true });
   }
 
   async #reloadShared(reason: 'user' | 'expired'): Promise<void> {
@@ -505,23 +439,20 @@ export class AuthClient {
    * tabs for it unless it is already here (a message may have brought it a moment ago).
    */
   #awaitBeacon(beacon: Beacon, waitMs: number): Promise<SessionRecord | undefined> {
-    return new Promise((resolve) => {
-      let settled = false;
-      const done = (record?: SessionRecord) => {
-        settled = true;
-        clearTimeout(timer);
-        this.#listeners.delete(check);
-        resolve(record);
-      };
-      const check = () => {
+    let stop: () => void = ignore;
+    let found: SessionRecord | undefined;
+    return new Promise<SessionRecord | undefined>((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      // subscribe() checks at once (the session may already be here), then on every change.
+      stop = this.subscribe(() => {
         const record = this.#record;
-        if (record?.sid === beacon.sid && record.gen >= beacon.gen) done(record);
-      };
-      const timer = setTimeout(done, waitMs);
-      this.#listeners.add(check);
-      check();
-      if (!settled) this.#post({ type: 'hello' });
-    });
+        if (record?.sid === beacon.sid && record.gen >= beacon.gen) {
+          clearTimeout(timer);
+          resolve((found = record));
+        }
+      });
+      if (!found) this.#post({ type: 'hello' });
+    }).finally(() => stop());
   }
 
   /**
@@ -592,7 +523,7 @@ export class AuthClient {
       await this.#markBeacon(next, 0);
       this.#commit(next);
       this.#announce(next);
-      this.#emit('refresh', { expiresAt: next.expiresAt });
+      this.emit('refresh', { expiresAt: next.expiresAt });
       return next;
     });
   }
@@ -612,7 +543,7 @@ export class AuthClient {
         if (reason === 'user' || this.#sharing) await this.#markBeacon(previous, at);
         this.#post({ type: 'logout', reason, at });
       }
-      if (previous) this.#emit('logout', { reason, remote });
+      if (previous) this.emit('logout', { reason, remote });
     }
   }
 
@@ -652,10 +583,6 @@ export class AuthClient {
     }
     return allowed.includes(href) ? href : first;
   }
-}
-
-function checkListener(listener: unknown): void {
-  if (typeof listener !== 'function') throw new ConfigError('listener', 'expected a function');
 }
 
 function sessionAdapter(storage: ResolvedOptions['storage']): StorageAdapter {

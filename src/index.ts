@@ -1,12 +1,10 @@
 export { AuthClient } from './client.js';
+export type { AuthEvents, AuthState, StateListener } from './state-hub.js';
 export type {
-  AuthEvents,
-  AuthState,
   GetAccessTokenOptions,
   LoginOptions,
   LoginResult,
   LogoutOptions,
-  StateListener,
 } from './client.js';
 export type { AuthClientOptions, StorageOption } from './options.js';
 export type { StorageAdapter } from './platform/storage.js';

@@ -1,10 +1,8 @@
 /**
- * Names of everything the SDK stores. Namespaced by client and versioned, so two apps on one origin,
+ * Names of everything the SDK stores, all under one prefix per client. Namespaced and versioned, so two apps on one origin,
  * or two versions of the SDK, never read each other's records.
  */
 export interface StorageKeys {
-  /** Every key of this client starts with this. */
-  readonly prefix: string;
   readonly session: string;
   readonly discovery: string;
   /** The token-free beacon that tabs with their own copy of the session compare against. */
@@ -19,7 +17,6 @@ export interface StorageKeys {
 export function storageKeys(clientId: string): StorageKeys {
   const prefix = `oidc-session:v1:${clientId}:`;
   return {
-    prefix,
     session: `${prefix}session`,
     discovery: `${prefix}discovery`,
     beacon: `${prefix}beacon`,

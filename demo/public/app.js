@@ -1,17 +1,28 @@
-// The demo app's UI, shared by the npm-build page and the CDN page: it receives the SDK module
-// (`import * as OidcSession` or `window.OidcSession`) and shows what the session is doing.
+// The demo app's UI, shared by the npm-build page, the CDN page and the session-server page: it
+// receives the SDK module (`import * as OidcSession` or `window.OidcSession`) and shows what the
+// session is doing.
 // Provider data is only ever written with textContent: claims are untrusted input.
 
-/** @param {any} OidcSession @param {{ build: string, other: { href: string, label: string } }} page */
+/**
+ * @typedef {object} DemoPage
+ * @property {string} build What this page runs, shown in the header.
+ * @property {{ href: string, label: string }[]} others Links to the other pages.
+ * @property {object} [clientOptions] AuthClient options; default: browser mode against the local provider.
+ * @property {string} [api] An API route of the app's own backend to call with the session cookie.
+ */
+
+/** @param {any} OidcSession @param {DemoPage} page */
 export async function startDemo(OidcSession, page) {
   const config = /** @type {any} */ (window).OIDC_CONFIG;
   const here = location.origin + location.pathname;
-  const client = new OidcSession.AuthClient({
-    issuer: config.issuer,
-    clientId: config.clientId,
-    redirectUri: here,
-    postLogoutRedirectUri: here,
-  });
+  const client = new OidcSession.AuthClient(
+    page.clientOptions ?? {
+      issuer: config.issuer,
+      clientId: config.clientId,
+      redirectUri: here,
+      postLogoutRedirectUri: here,
+    },
+  );
   /** @type {any} */ (window).client = client;
 
   const ui = render(page);
@@ -25,7 +36,7 @@ export async function startDemo(OidcSession, page) {
     ui.statusText.textContent = state.status;
     ui.login.disabled = state.status !== 'anonymous';
     ui.logout.disabled = state.status !== 'authenticated';
-    ui.getToken.disabled = ui.forceRefresh.disabled = state.status !== 'authenticated';
+    ui.getToken.disabled = ui.forceRefresh.disabled = ui.callApi.disabled = state.status !== 'authenticated';
     ui.claims.replaceChildren(...(state.status === 'authenticated' ? claimRows(state.user) : [h('p', { class: 'muted' }, 'Not signed in.')]));
     log('state', state.status);
   });
@@ -57,6 +68,10 @@ export async function startDemo(OidcSession, page) {
   ui.logout.onclick = () => client.logout().catch(report);
   ui.getToken.onclick = () => showToken(false);
   ui.forceRefresh.onclick = () => showToken(true);
+  ui.callApi.onclick = async () => {
+    const response = await fetch(/** @type {string} */ (page.api), { headers: { accept: 'application/json' } });
+    log('api', `GET ${page.api}: ${response.status} ${await response.text()}`, !response.ok);
+  };
 
   const lifetime = { expiresAt: 0, total: 1 };
   const tick = () => updateLifetime(client.state, ui, lifetime);
@@ -64,7 +79,7 @@ export async function startDemo(OidcSession, page) {
   tick();
 
   const params = new URLSearchParams(location.search);
-  if (params.has('state') || params.has('code') || params.has('error')) {
+  if (params.has('state') || params.has('code') || params.has('error') || params.has('auth_error')) {
     try {
       const result = await client.handleCallback();
       log('callback', `login complete, returning to ${result.returnTo}`);
@@ -102,13 +117,14 @@ function claimRows(/** @type {Record<string, unknown>} */ user) {
   return [list];
 }
 
-function render(/** @type {{ build: string, other: { href: string, label: string } }} */ page) {
+function render(/** @type {DemoPage} */ page) {
   const statusText = h('span', {}, 'loading');
   const status = h('div', { class: 'status', 'data-status': 'loading' }, h('span', { class: 'dot' }), statusText);
   const login = h('button', {}, 'Sign in');
   const logout = h('button', { class: 'secondary' }, 'Sign out');
   const getToken = h('button', {}, 'Get access token');
   const forceRefresh = h('button', { class: 'secondary' }, 'Force refresh');
+  const callApi = h('button', page.api ? {} : { hidden: '' }, 'Call the app\'s API');
   const claims = h('div', {});
   const lifetime = h('div', { class: 'big' }, '–');
   const meter = h('div', { style: 'width:0%' });
@@ -116,17 +132,17 @@ function render(/** @type {{ build: string, other: { href: string, label: string
   const log = h('ol', { class: 'log' });
   const app = /** @type {HTMLElement} */ (document.getElementById('app'));
   app.replaceChildren(
-    h('header', {}, h('h1', {}, 'oidc-session demo'), h('span', { class: 'build' }, page.build), h('nav', {}, h('a', { href: page.other.href }, `Open the ${page.other.label} →`))),
+    h('header', {}, h('h1', {}, 'oidc-session demo'), h('span', { class: 'build' }, page.build), h('nav', {}, ...page.others.map((other) => h('a', { href: other.href }, `${other.label} →`)))),
     h(
       'main',
       {},
-      h('section', {}, h('h2', {}, 'Session'), status, h('div', { class: 'row' }, login, logout)),
+      h('section', {}, h('h2', {}, 'Session'), status, h('div', { class: 'row' }, login, logout, callApi)),
       h('section', {}, h('h2', {}, 'Access token lifetime'), lifetime, h('div', { class: 'meter' }, meter), h('div', { class: 'row' }, getToken, forceRefresh), token),
       h('section', { class: 'wide' }, h('h2', {}, 'User (ID token claims)'), claims),
       h('section', { class: 'wide' }, h('h2', {}, 'Events'), log),
     ),
   );
-  return { status, statusText, login, logout, getToken, forceRefresh, claims, lifetime, meter, token, log };
+  return { status, statusText, login, logout, getToken, forceRefresh, callApi, claims, lifetime, meter, token, log };
 }
 
 /** Creates an element; children are nodes or text (never parsed as HTML). */

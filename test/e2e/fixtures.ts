@@ -1,6 +1,9 @@
 import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { startStack } from '../../demo/stack.mjs';
+import { createClient } from 'redis';
+import { redisStore } from '../../src/server/index.js';
+import { startRedis } from '../support/redis-server.mjs';
 import { pageErrorsFixture, storedText } from '../support/page-checks.js';
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -14,19 +17,28 @@ export const ACCESS_TOKEN_TTL = 6;
 
 const pagesDir = fileURLToPath(new URL('./pages/', import.meta.url));
 
-export const test = base.extend<{ pageErrors: string[] }, { stack: Stack; accessTokenTtl: number }>({
+export const test = base.extend<{ pageErrors: string[] }, { stack: Stack; accessTokenTtl: number; sessionStore: 'memory' | 'redis' }>({
   // Seconds; a test file can ask for its own with test.use({ accessTokenTtl }), which gets it its own worker.
   accessTokenTtl: [ACCESS_TOKEN_TTL, { scope: 'worker', option: true }],
+  // Where the session server keeps sessions: its memory, or a real redis-server started for the worker.
+  sessionStore: ['memory', { scope: 'worker', option: true }],
   // One provider and app server per worker: request counts at the provider belong to one test at a time.
   stack: [
-    async ({ accessTokenTtl }, use) => {
+    async ({ accessTokenTtl, sessionStore }, use) => {
+      const redis = sessionStore === 'redis' ? await startRedis() : undefined;
+      const client = redis ? createClient({ url: redis.url }) : undefined;
+      client?.on('error', () => undefined);
+      await client?.connect();
       const stack = await startStack({
         accessTokenTtl,
         pages: { '/test/': pagesDir },
         pagePaths: Object.values(BUILDS),
+        ...(client ? { sessionServer: { store: redisStore({ client }) } } : {}),
       });
       await use(stack);
       await stack.close();
+      await client?.quit();
+      await redis?.stop();
     },
     { scope: 'worker' },
   ],

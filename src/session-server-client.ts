@@ -1,0 +1,206 @@
+import { ConfigError, LoginRequiredError, NetworkError, OAuthError } from './errors.js';
+import type { GetAccessTokenOptions, LoginOptions, LoginResult } from './client.js';
+import { assignLocation, currentHref, replaceHref } from './platform/location.js';
+import { onPageWake } from './platform/page-wake.js';
+import { openTabChannel, type TabChannel } from './platform/tab-channel.js';
+import { randomId } from './random-id.js';
+import { sameOriginPath } from './return-to.js';
+import { ANONYMOUS, StateHub, authenticated } from './state-hub.js';
+import { parseTabMessage } from './tab-message.js';
+import type { User } from './token-set.js';
+
+/** Options of {@link AuthClient} in session-server mode: the server holds the tokens, the browser a cookie. */
+export interface SessionServerModeOptions {
+  /** Where `oidc-session/server` is mounted on this origin, e.g. `/auth`. */
+  sessionServer: string;
+  /** Renew access tokens from `GET token` this many seconds before they expire. Default 30. */
+  leewaySeconds?: number;
+  fetch?: typeof fetch;
+  navigate?: (url: string) => void;
+  now?: () => number;
+}
+
+// A page that keeps getting focus asks the server at most this often.
+const RECHECK_MS = 2000;
+
+/**
+ * {@link AuthClient} when a session server holds the session: the same API over its routes. The
+ * cookie is HttpOnly, so this class never sees a token unless the server's token route hands one out.
+ */
+export class SessionServerClient extends StateHub {
+  readonly #base: string;
+  readonly #fetch: typeof fetch;
+  readonly #navigate: (url: string) => void;
+  readonly #now: () => number;
+  readonly #leewayMs: number;
+  readonly #tabId = randomId();
+  #checking: Promise<User | undefined> | undefined;
+  #checkedAt = 0;
+  #token: Promise<{ accessToken: string; expiresAt: number }> | undefined;
+  #channel: TabChannel | undefined;
+  #stopWake: (() => void) | undefined;
+  #started = false;
+
+  constructor(options: SessionServerModeOptions) {
+    super();
+    const { sessionServer: base, leewaySeconds = 30 } = options;
+    for (const key of Object.keys(options)) {
+      if (!['sessionServer', 'leewaySeconds', 'fetch', 'navigate', 'now'].includes(key)) throw new ConfigError(key, 'not an option in session-server mode');
+    }
+    if (typeof base !== 'string' || !/^\/[\w\-./]*$/.test(base)) throw new ConfigError('sessionServer', 'expected a path on this origin, such as /auth');
+    if (typeof leewaySeconds !== 'number' || !(leewaySeconds >= 0)) throw new ConfigError('leewaySeconds', 'expected seconds (0 or more)');
+    for (const key of ['fetch', 'navigate', 'now'] as const) {
+      if (options[key] !== undefined && typeof options[key] !== 'function') throw new ConfigError(key, 'expected a function');
+    }
+    this.#base = base.replace(/\/+$/, '');
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#navigate = options.navigate ?? assignLocation;
+    this.#now = options.now ?? Date.now;
+    this.#leewayMs = leewaySeconds * 1000;
+  }
+
+  protected begin(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#channel = openTabChannel(`oidc-session:v1:server:${this.#base}`, (data) => {
+      const message = parseTabMessage(data);
+      if (message && message.from !== this.#tabId) void this.#check(true, true).catch(() => undefined);
+    });
+    this.#stopWake = onPageWake(
+      () => void this.#check(false).catch(() => undefined),
+      () => undefined,
+    );
+    void this.#check(true).catch(() => undefined);
+  }
+
+  /** Stops listening to other tabs and page events. */
+  dispose(): void {
+    this.#channel?.close();
+    this.#stopWake?.();
+  }
+
+  /** Sends the browser to the session server's login route, which comes back to `returnTo`. */
+  async login(options: LoginOptions = {}): Promise<void> {
+    const here = currentHref();
+    const origin = here ? new URL(here).origin : '';
+    const returnTo = sameOriginPath(options.returnTo ?? here ?? '/', origin);
+    if (returnTo === undefined) throw new ConfigError('returnTo', `must be a path or URL on ${origin}`);
+    const query = new URLSearchParams({ ...options.params, returnTo });
+    this.#navigate(`${this.#base}/login?${query}`);
+  }
+
+  /**
+   * Nothing to redeem here (the server did it); reports a failed login the server sent back as
+   * `?auth_error=` (removing it from the address bar), else resolves with the user.
+   * @throws {@link OAuthError} with the server's error code, e.g. `access_denied`.
+   */
+  async handleCallback(url?: string | URL): Promise<LoginResult> {
+    const here = currentHref();
+    const page = new URL(String(url ?? here ?? '/'), here);
+    const error = page.searchParams.get('auth_error');
+    if (error !== null) {
+      page.searchParams.delete('auth_error');
+      if (url === undefined) replaceHref(page.href);
+      throw new OAuthError(error, undefined, 'login');
+    }
+    const user = await this.getUser();
+    if (!user) throw new LoginRequiredError('login: no session');
+    return { user, returnTo: page.pathname + page.search + page.hash };
+  }
+
+  /** The signed-in user's ID token claims, or `undefined` when signed out. */
+  async getUser(): Promise<User | undefined> {
+    this.begin();
+    return this.#checking ?? this.#check(true);
+  }
+
+  /**
+   * An access token from the server's token route (token-mediating mode), cached until it needs renewing.
+   * @throws {@link ConfigError} when the server does not hand out tokens; {@link LoginRequiredError}
+   *   without a session; {@link NetworkError} when the server cannot be reached.
+   */
+  async getAccessToken(options: GetAccessTokenOptions = {}): Promise<string> {
+    const cached = this.#token;
+    if (cached && !options.forceRefresh) {
+      const token = await cached.catch(() => undefined);
+      if (token && token.expiresAt - this.#leewayMs > this.#now()) return token.accessToken;
+    }
+    if (this.#token === cached) {
+      this.#token = this.#request(`token${options.forceRefresh ? '?forceRefresh=1' : ''}`).then(async (response) => {
+        if (response.status === 404) throw new ConfigError('sessionServer', 'this session server does not hand out access tokens (tokenRoute)');
+        return (await this.#json(response)) as { accessToken: string; expiresAt: number };
+      });
+      this.#token.catch(() => (this.#token = undefined));
+    }
+    return (await (this.#token as Promise<{ accessToken: string }>)).accessToken;
+  }
+
+  /** Ends the session on the server (which revokes the tokens) and goes to the provider's end-session page. */
+  async logout(): Promise<void> {
+    const { redirectTo } = (await this.#json(await this.#request('logout', 'POST'))) as { redirectTo: string };
+    this.#ended(false);
+    this.#channel?.post({ v: 1, from: this.#tabId, type: 'logout', reason: 'user', at: this.#now() });
+    this.#navigate(redirectTo);
+  }
+
+  /**
+   * Asks the server for the session (at most every 2 s unless `force`), and updates the state. A
+   * session that appears here (a login landed on this page) is announced to the other tabs, unless
+   * one of them told us.
+   */
+  #check(force: boolean, told = false): Promise<User | undefined> {
+    if (!force && this.#now() - this.#checkedAt < RECHECK_MS) return this.#checking ?? Promise.resolve(undefined);
+    this.#checkedAt = this.#now();
+    const previous = this.state;
+    const check = this.#request('session')
+      .then(async (response) => {
+        if (response.status === 401) return undefined;
+        return ((await this.#json(response)) as { user: User; expiresAt: number });
+      })
+      .then(
+        (found) => {
+          if (found) {
+            this.setState(authenticated(found.user, found.expiresAt));
+            if (previous.status !== 'authenticated' && !told) this.#channel?.post({ v: 1, from: this.#tabId, type: 'changed' });
+            if (previous.status === 'anonymous') this.emit('login', { user: found.user, remote: true });
+          } else this.#ended(true);
+          return found?.user;
+        },
+        (error: NetworkError) => {
+          // Unknown is not signed out: keep the state, tell the app.
+          this.emit('warning', { error });
+          throw error;
+        },
+      );
+    this.#checking = check;
+    return check;
+  }
+
+  #ended(remote: boolean): void {
+    const was = this.state.status === 'authenticated';
+    this.#token = undefined;
+    this.setState(ANONYMOUS);
+    if (was) this.emit('logout', { reason: 'user', remote });
+  }
+
+  #request(route: string, method = 'GET'): Promise<Response> {
+    return this.#fetch(`${this.#base}/${route}`, {
+      method,
+      credentials: 'same-origin',
+      headers: { accept: 'application/json', 'x-oidc-session': '1' },
+    }).catch(() => Promise.reject(new NetworkError('network_error', 'session server unreachable')));
+  }
+
+  async #json(response: Response): Promise<unknown> {
+    if (response.status === 401) {
+      this.#ended(false);
+      throw new LoginRequiredError();
+    }
+    if (!response.ok) throw new NetworkError('network_error', `session server answered ${response.status}`);
+    try {
+      return await response.json();
+    } catch {
+      throw new NetworkError('network_error', 'session server sent no JSON');
+    }
+  }
+}

@@ -1,0 +1,3 @@
+import { sessionServerCases } from './session-server-cases.js';
+
+sessionServerCases('memory');
