@@ -10,9 +10,10 @@ try {
   console.log(`
   oidc-session demo
 
-    Demo (npm build):  ${origin}/demo/
-    Demo (CDN build):  ${origin}/demo/cdn.html
-    Provider:          ${stack.provider.issuer}   (any user name signs in)
+    Browser mode, npm build:  ${origin}/demo/
+    Browser mode, CDN build:  ${origin}/demo/cdn.html
+    Session-server mode:      ${origin}/demo/session-server.html   (tokens stay on the server)
+    Provider:                 ${stack.provider.issuer}   (any user name signs in)
 
   Access tokens live 60 s, so "Get access token" shows a refresh every 30 s or so.
   Press Ctrl+C to stop.
