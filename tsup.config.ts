@@ -1,4 +1,4 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
 // Three outputs from one source:
 // - ESM for bundlers keeps its dependencies external so apps deduplicate them;
@@ -50,8 +50,15 @@ export default defineConfig([
     platform: 'node',
     noExternal: ['oauth4webapi'],
   },
-  {
-    entry: { 'oidc-session': 'src/index.ts' },
+  // Both modes for <script> tags, exposing window.OidcSession.AuthClient with everything inside.
+  cdnBuild('oidc-session', 'src/index.ts'),
+  cdnBuild('oidc-session-server-mode', 'src/server-mode.ts'),
+]);
+
+/** A minified IIFE for CDNs: `dist/<name>.global.js`, dependencies bundled in. */
+function cdnBuild(name: string, entry: string): Options {
+  return {
+    entry: { [name]: entry },
     format: ['iife'],
     globalName: 'OidcSession',
     // terser packs this build ~400 bytes (brotli) tighter than esbuild's minifier.
@@ -63,19 +70,5 @@ export default defineConfig([
     treeshake: true,
     noExternal: ['oauth4webapi', 'idb-keyval'],
     outExtension: () => ({ js: '.global.js' }),
-  },
-  {
-    // Session-server mode for <script> tags: the same window.OidcSession.AuthClient, a fraction of the size.
-    entry: { 'oidc-session-server-mode': 'src/server-mode.ts' },
-    format: ['iife'],
-    globalName: 'OidcSession',
-    // terser packs this build ~400 bytes (brotli) tighter than esbuild's minifier.
-    minify: 'terser',
-    terserOptions: { compress: { passes: 3, ecma: 2020, hoist_funs: true }, mangle: true, ecma: 2020 },
-    sourcemap: true,
-    target: 'es2022',
-    platform: 'browser',
-    treeshake: true,
-    outExtension: () => ({ js: '.global.js' }),
-  },
-]);
+  };
+}
