@@ -1,10 +1,13 @@
 import { defineConfig, type Options } from 'tsup';
 
-// Three outputs from one source:
+// The outputs, from one source:
 // - ESM for bundlers keeps its dependencies external so apps deduplicate them;
 // - CJS bundles oauth4webapi because that package is ESM-only;
-// - the IIFE for <script> tags bundles everything and exposes window.OidcSession;
-// - `oidc-session/server` is built on its own, for Node and other server runtimes.
+// - the IIFEs for <script> tags bundle everything and expose window.OidcSession;
+// - session-server mode (browser) and `oidc-session/server` (Node and other server runtimes) are
+//   separate entries, so no app carries the other side's code.
+// No `clean` here: the configurations build in parallel, and one cleaning would delete another's
+// output; `npm run build` empties dist/ first.
 export default defineConfig([
   {
     entry: { index: 'src/index.ts' },
