@@ -171,5 +171,5 @@ function isStore(value: unknown): value is SessionStore | CookieStore {
   const store = value as Partial<SessionStore> | null;
   if (typeof store !== 'object' || store === null) return false;
   if (store.kind === ('cookie' as string)) return true;
-  return store.kind === 'store' && (['get', 'set', 'update', 'delete', 'lock'] as const).every((m) => typeof store[m] === 'function');
+  return store.kind === 'store' && (['get', 'set', 'update', 'touch', 'delete', 'lock'] as const).every((m) => typeof store[m] === 'function');
 }

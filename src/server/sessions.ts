@@ -1,8 +1,10 @@
 // Sessions, independent of HTTP: create one at login, read and slide it on every request, hand out
 // fresh tokens (refreshing once across processes), end it. Store entries per session:
-//   s:<id>  the session (user claims and expiry times), small and read on every request;
+//   s:<id>  the session (user claims and expiry times), sealed, small and read on every request;
 //   t:<id>  its tokens, sealed, read only when a token is needed;
-// so that sliding the idle expiry never rewrites tokens a concurrent refresh has just rotated.
+// so that sliding the idle expiry never rewrites tokens a concurrent refresh has just rotated. Both are
+// sealed with the server's secret: a session another server (another secret) wrote to a shared store
+// is no session here.
 import { LoginRequiredError, isAuthError } from '../errors.js';
 import { parseStoredObject } from '../stored-json.js';
 import type { User } from '../token-set.js';
@@ -43,6 +45,7 @@ export class Sessions {
   readonly #rp: RelyingParty;
   readonly #tokenSealer: Sealer;
   readonly #cookieSealer: Sealer;
+  readonly #sessionSealer: Sealer;
   /** Refreshes in flight in this process, per session: concurrent requests share one. */
   readonly #refreshing = new Map<string, Promise<ServerTokens>>();
 
@@ -51,6 +54,7 @@ export class Sessions {
     this.#rp = rp;
     this.#tokenSealer = createSealer(options.secrets, 'tokens');
     this.#cookieSealer = createSealer(options.secrets, 'session-cookie');
+    this.#sessionSealer = createSealer(options.secrets, 'session');
   }
 
   get #store(): SessionStore | undefined {
@@ -74,8 +78,10 @@ export class Sessions {
     }
     const sealed = await this.#tokenSealer.seal(JSON.stringify(tokens));
     // Tokens first: a session entry never points at tokens that are not there yet.
-    await this.#call(() => store.set(`t:${id}`, sealed, absExp - now));
-    await this.#call(() => store.set(`s:${id}`, JSON.stringify(stored), stored.idleExp - now));
+    // Both entries live exactly as long as the session: tokens never outlast it in the store.
+    await this.#call(() => store.set(`t:${id}`, sealed, stored.idleExp - now));
+    const sealedSession = await this.#sessionSealer.seal(JSON.stringify(stored));
+    await this.#call(() => store.set(`s:${id}`, sealedSession, stored.idleExp - now));
     return { cookie: id, session: toSession(id, stored) };
   }
 
@@ -98,10 +104,11 @@ export class Sessions {
     } else {
       if (!isSessionId(cookie)) return undefined;
       id = cookie;
-      stored = parseSession(await this.#call(() => store.get(`s:${id}`)));
+      const sealedSession = await this.#call(() => store.get(`s:${id}`));
+      stored = parseSession(sealedSession === undefined ? undefined : await this.#sessionSealer.unseal(sealedSession));
     }
     if (!stored || now >= stored.idleExp || now >= stored.absExp || stored.createdAt > now + 60_000) {
-      if (stored && store) void this.#call(() => store.delete([`s:${id}`, `t:${id}`])).catch(() => undefined);
+      if (stored && store) void this.#expire(id).catch(() => undefined);
       return undefined;
     }
     const idleExp = Math.min(now + this.#options.idleMs, stored.absExp);
@@ -109,7 +116,8 @@ export class Sessions {
     const slid: StoredSession = { ...stored, idleExp };
     if (!store) return { session: toSession(id, slid), renewedCookie: await this.#cookieSealer.seal(JSON.stringify({ id, ...slid })) };
     // Only if it still exists: a logout that landed after our read must stay a logout.
-    const still = await this.#call(() => store.update(`s:${id}`, JSON.stringify(slid), idleExp - now));
+    const sealedSlid = await this.#sessionSealer.seal(JSON.stringify(slid));
+    const [still] = await this.#call(() => Promise.all([store.update(`s:${id}`, sealedSlid, idleExp - now), store.touch(`t:${id}`, idleExp - now)]));
     return still ? { session: toSession(id, slid) } : undefined;
   }
 
@@ -137,6 +145,14 @@ export class Sessions {
     const tokens = await this.#readTokens(cookie).catch((error) => (error instanceof SessionStoreError ? Promise.reject(error) : undefined));
     await this.#call(() => store.delete([`s:${cookie}`, `t:${cookie}`]));
     return tokens;
+  }
+
+  /** Ends a session that timed out: its entries go, and its refresh token is revoked at the provider. */
+  async #expire(id: string): Promise<void> {
+    const store = this.#store as SessionStore;
+    const tokens = await this.#readTokens(id).catch(() => undefined);
+    await this.#call(() => store.delete([`s:${id}`, `t:${id}`]));
+    if (tokens?.refreshToken) await this.#rp.revoke(tokens.refreshToken);
   }
 
   #fresh(tokens: ServerTokens): boolean {
@@ -179,7 +195,9 @@ export class Sessions {
       }
       throw error;
     }
-    const ttl = session.absoluteExpiresAt - this.#options.now();
+    // No longer than the session entry can live: a slide right now would give it idle time from now.
+    const now = this.#options.now();
+    const ttl = Math.min(session.absoluteExpiresAt, now + this.#options.idleMs) - now;
     if (ttl <= 0) throw new LoginRequiredError('session expired');
     // Only if the session still exists: a logout during the refresh stays a logout.
     const sealed = await this.#tokenSealer.seal(JSON.stringify(next));

@@ -1,10 +1,14 @@
 // One session-server world per test file: the real oidc-provider with a confidential client, and an
-// app on node:http that mounts the session server and one API route that reads the session.
+// app on node:http that mounts the session server and one API route that reads the session. Plus the
+// helpers the suites share: a browser-like login, requests with cookies, a fake clock, a Redis client,
+// the tokens a store keeps (opened with the test secret) and direct calls to the provider.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createClient, type RedisClientType } from 'redis';
 import { startProvider } from '../../demo/provider.mjs';
 import { createSessionServer, nodeHandler, sessionMiddleware, type SessionServer, type SessionServerOptions } from '../../src/server/index.js';
-import { CookieJar, fetchLogin } from '../support/fetch-login.mjs';
+import type { ServerTokens } from '../../src/server/relying-party.js';
+import { createSealer } from '../../src/server/seal.js';
+import { CookieJar } from '../support/fetch-login.mjs';
 import { freePort } from '../support/redis-server.mjs';
 
 export const CLIENT_ID = 'session-server-test';
@@ -25,7 +29,15 @@ export interface App {
   close(): Promise<void>;
 }
 
-export async function startWorld(config: { accessTokenTtl?: number; autoLogin?: string; authMethod?: string } = {}): Promise<World> {
+export interface WorldConfig {
+  accessTokenTtl?: number;
+  autoLogin?: string;
+  authMethod?: string;
+  /** Koa middleware run before the provider's routes (e.g. to slow the token endpoint down). */
+  providerMiddleware?: Array<(ctx: any, next: () => Promise<void>) => Promise<void>>;
+}
+
+export async function startWorld(config: WorldConfig = {}): Promise<World> {
   const appPort = await freePort();
   const appOrigin = `http://localhost:${appPort}`;
   const provider = await startProvider({
@@ -33,6 +45,7 @@ export async function startWorld(config: { accessTokenTtl?: number; autoLogin?: 
     postLogoutRedirectUris: [],
     accessTokenTtl: config.accessTokenTtl ?? 60,
     autoLogin: config.autoLogin ?? 'ada',
+    middleware: config.providerMiddleware ?? [],
     clients: [
       {
         client_id: CLIENT_ID,
@@ -75,11 +88,16 @@ export async function startWorld(config: { accessTokenTtl?: number; autoLogin?: 
       await new Promise<void>((resolve) => http.listen(appPort, '127.0.0.1', resolve));
       const app: App = {
         server,
-        close: () => new Promise<void>((resolve) => {
+        close: async () => {
           apps.delete(app);
-          http.close(() => resolve());
-          http.closeAllConnections();
-        }),
+          await new Promise<void>((resolve) => {
+            http.close(() => resolve());
+            http.closeAllConnections();
+          });
+          // Let this process's fetch see its keep-alive sockets close before the next app takes the port,
+          // or it may send the next request down a dead one ("other side closed").
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        },
       };
       apps.add(app);
       return app;
@@ -98,19 +116,125 @@ declare module 'node:http' {
 }
 
 /** Logs in through the app's session server; resolves with the browser-side cookie jar. */
-export async function login(world: World, returnTo = '/home'): Promise<{ jar: CookieJar; finalUrl: string }> {
-  const { app, finalUrl } = await fetchLogin(`${world.appOrigin}/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
-  return { jar: app, finalUrl };
+export async function login(world: World, returnTo = '/home', options: LoginOptions = {}): Promise<{ jar: CookieJar; finalUrl: string }> {
+  return loginAt(world, { ...options, returnTo });
+}
+
+export interface LoginOptions {
+  /** Where the app really listens (e.g. a child process's `http://127.0.0.1:port`); URLs on the app's origin are sent there. Default the app origin. */
+  base?: string;
+  /** The browser's app cookies before the login (fixation tests); updated in place. */
+  jar?: CookieJar;
+  returnTo?: string;
+}
+
+/**
+ * Follows a login like a browser: app and provider cookies kept apart, redirects followed by hand.
+ * Requests for the app's origin go to `base`, so several instances behind one origin can be driven.
+ */
+export async function loginAt(world: World, options: LoginOptions = {}): Promise<{ jar: CookieJar; finalUrl: string; status: number; hops: string[]; setCookies: string[] }> {
+  const base = options.base ?? world.appOrigin;
+  const app = options.jar ?? new CookieJar();
+  const provider = new CookieJar();
+  const toBase = (url: string) => (url.startsWith(`${world.appOrigin}/`) ? base + url.slice(world.appOrigin.length) : url);
+  const toOrigin = (url: string) => (url.startsWith(`${base}/`) ? world.appOrigin + url.slice(base.length) : url);
+  let url = `${base}/auth/login?returnTo=${encodeURIComponent(options.returnTo ?? '/home')}`;
+  const hops: string[] = [];
+  /** Every Set-Cookie the app sent, in order. */
+  const setCookies: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    hops.push(toOrigin(url));
+    const jar = url.startsWith(`${base}/`) ? app : provider;
+    const response = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header() } });
+    jar.take(response);
+    if (jar === app) setCookies.push(...response.headers.getSetCookie());
+    const location = response.headers.get('location');
+    await response.arrayBuffer();
+    if (response.status < 300 || response.status >= 400 || !location) return { jar: app, finalUrl: toOrigin(url), status: response.status, hops, setCookies };
+    url = toBase(new URL(location, url).href);
+  }
+  throw new Error(`login did not finish: ${hops.join(' -> ')}`);
+}
+
+export interface CallInit {
+  method?: string;
+  /** Adds the same-origin CSRF header, Origin and Sec-Fetch-Site a browser sends from the app's pages. */
+  csrf?: boolean;
+  headers?: Record<string, string>;
+  /** Where the app really listens; default the app origin. */
+  base?: string;
 }
 
 /** A request to the app with the jar's cookies (and same-origin CSRF header when asked). */
-export async function call(world: World, jar: CookieJar | string, path: string, init: { method?: string; csrf?: boolean; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { cookie: typeof jar === 'string' ? jar : jar.header(), ...init.headers };
+export async function call(world: World, jar: CookieJar | string, path: string, init: CallInit = {}) {
+  const headers: Record<string, string> = { cookie: typeof jar === 'string' ? jar : jar.header() };
   if (init.csrf) Object.assign(headers, { 'x-oidc-session': '1', origin: world.appOrigin, 'sec-fetch-site': 'same-origin' });
-  const response = await fetch(world.appOrigin + path, { method: init.method ?? 'GET', headers, redirect: 'manual' });
+  Object.assign(headers, init.headers);
+  const response = await fetch((init.base ?? world.appOrigin) + path, { method: init.method ?? 'GET', headers, redirect: 'manual' });
   if (typeof jar !== 'string') jar.take(response);
   const text = await response.text();
   return { status: response.status, body: text ? safeJson(text) : undefined, headers: response.headers };
+}
+
+/** The session cookie's value in a jar (throws when there is none: a test expecting a session should fail loudly). */
+export function sessionCookie(jar: CookieJar): string {
+  const value = jar.cookies.get(SESSION_COOKIE);
+  if (!value) throw new Error(`no ${SESSION_COOKIE} cookie in the jar: ${jar.header()}`);
+  return value;
+}
+
+export const SESSION_COOKIE = '__Host-oidc-session';
+
+/** A clock the tests move: real time plus an offset, so provider-issued tokens and timestamps stay plausible. */
+export function fakeClock(): { now: () => number; advance(ms: number): void } {
+  let offset = 0;
+  return { now: () => Date.now() + offset, advance: (ms) => void (offset += ms) };
+}
+
+/** The tokens a session keeps in a store, opened with the test secret (`get` reads the raw store entry). */
+export async function storedTokens(get: (key: string) => Promise<string | null | undefined>, sessionId: string): Promise<ServerTokens | undefined> {
+  const sealed = await get(`t:${sessionId}`);
+  if (!sealed) return undefined;
+  const plain = await createSealer([SECRET], 'tokens').unseal(sealed);
+  if (plain === undefined) throw new Error('the stored tokens do not open with the test secret');
+  return JSON.parse(plain) as ServerTokens;
+}
+
+/** A connected node-redis client that never crashes the test process on an outage. */
+export async function redisClient(url: string): Promise<RedisClientType> {
+  const client: RedisClientType = createClient({ url });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+/** A refresh-token grant sent straight to the provider with the test client's credentials. */
+export async function refreshAtProvider(world: World, refreshToken: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  return providerPost(world, '/token', { grant_type: 'refresh_token', refresh_token: refreshToken });
+}
+
+/** Revokes a token at the provider's revocation endpoint with the test client's credentials. */
+export async function revokeAtProvider(world: World, token: string): Promise<number> {
+  return (await providerPost(world, '/token/revocation', { token, token_type_hint: 'refresh_token' })).status;
+}
+
+async function providerPost(world: World, path: string, form: Record<string, string>) {
+  const response = await fetch(world.provider.issuer + path, {
+    method: 'POST',
+    headers: { authorization: `Basic ${btoa(`${CLIENT_ID}:${CLIENT_SECRET}`)}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? safeJson(text) : {}) as Record<string, unknown> };
+}
+
+/** Polls until `check` holds (for effects the server starts without awaiting them), or fails with `what`. */
+export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 function safeJson(text: string): unknown {

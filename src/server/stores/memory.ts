@@ -40,6 +40,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
       put(key, value, ttlMs);
       return true;
     },
+    touch: async (key, ttlMs) => {
+      const entry = live(key);
+      if (entry) entry.expiresAt = now() + ttlMs;
+      return entry !== undefined;
+    },
     delete: async (keys) => void keys.forEach((key) => entries.delete(key)),
     lock: async (key, ttlMs) => {
       if (live(key)) return undefined;

@@ -27,11 +27,12 @@ const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
  */
 export function redisStore(options: RedisStoreOptions): SessionStore {
   const client = options?.client as Record<string, unknown> | undefined;
+  // `call` first: ioredis has a `sendCommand` too, but it takes its own Command objects, not arrays.
   const send =
-    typeof client?.sendCommand === 'function'
-      ? (args: string[]) => (client.sendCommand as (a: string[]) => Promise<unknown>)(args)
-      : typeof client?.call === 'function'
-        ? (args: string[]) => (client.call as (...a: string[]) => Promise<unknown>)(...args)
+    typeof client?.call === 'function'
+      ? (args: string[]) => (client.call as (...a: string[]) => Promise<unknown>).apply(client, args)
+      : typeof client?.sendCommand === 'function'
+        ? (args: string[]) => (client.sendCommand as (a: string[]) => Promise<unknown>).call(client, args)
         : undefined;
   if (!send) throw new ConfigError('client', 'expected a node-redis or ioredis client');
   const prefix = options.prefix ?? 'oidc-session:';
@@ -45,6 +46,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     },
     set: async (key, value, ttlMs) => void (await send(['SET', prefix + key, value, 'PX', ms(ttlMs)])),
     update: async (key, value, ttlMs) => (await send(['SET', prefix + key, value, 'PX', ms(ttlMs), 'XX'])) != null,
+    touch: async (key, ttlMs) => Number(await send(['PEXPIRE', prefix + key, ms(ttlMs)])) === 1,
     delete: async (keys) => void (keys.length && (await send(['DEL', ...keys.map((key) => prefix + key)]))),
     lock: async (key, ttlMs) => {
       const token = crypto.randomUUID();

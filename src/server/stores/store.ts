@@ -11,6 +11,8 @@ export interface SessionStore {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Replaces the entry only if it still exists (a logout in between must not be undone). Resolves true if it did. */
   update(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Gives the entry a new time to live, only if it still exists. Resolves true if it did. */
+  touch(key: string, ttlMs: number): Promise<boolean>;
   delete(keys: readonly string[]): Promise<void>;
   /**
    * Takes a lock that expires by itself after `ttlMs`; resolves with its release function, or

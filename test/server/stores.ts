@@ -1,0 +1,68 @@
+// The real stores the suites run against, with a raw view of what each one holds: the memory store
+// itself, Redis through node-redis v5 or ioredis (a real redis-server from test/support), the cookie store.
+import { Redis as IORedis } from 'ioredis';
+import { cookieStore, memoryStore, redisStore, type CookieStore, type SessionStore } from '../../src/server/index.js';
+import { startRedis } from '../support/redis-server.mjs';
+import { redisClient } from './harness.js';
+
+export type StoreKind = 'memory' | 'redis' | 'ioredis' | 'cookie';
+
+export interface OpenStore {
+  kind: StoreKind;
+  store: SessionStore | CookieStore;
+  /** The raw entry under `key` (without the Redis prefix); undefined when absent or for the cookie store. */
+  raw(key: string): Promise<string | undefined>;
+  /** Every key the store holds, prefix included (Redis only; the memory store cannot list). */
+  keys?(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Opens a store of `kind`; Redis kinds need `redisUrl` and start empty (FLUSHALL). */
+export async function openStore(kind: StoreKind, options: { redisUrl?: string; now?: () => number } = {}): Promise<OpenStore> {
+  if (kind === 'memory') {
+    const store = memoryStore(options.now ? { now: options.now } : {});
+    return { kind, store, raw: (key) => store.get(key), close: async () => {} };
+  }
+  if (kind === 'cookie') return { kind, store: cookieStore(), raw: async () => undefined, close: async () => {} };
+  if (!options.redisUrl) throw new Error(`the ${kind} store needs a redis-server`);
+  if (kind === 'redis') {
+    const client = await redisClient(options.redisUrl);
+    await client.flushAll();
+    return {
+      kind,
+      store: redisStore({ client }),
+      raw: async (key) => (await client.get(`oidc-session:${key}`)) ?? undefined,
+      keys: () => client.keys('oidc-session:*'),
+      close: async () => void client.destroy(),
+    };
+  }
+  const client = new IORedis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  client.on('error', () => {});
+  await client.connect();
+  await client.flushall();
+  return {
+    kind,
+    store: redisStore({ client }),
+    raw: async (key) => (await client.get(`oidc-session:${key}`)) ?? undefined,
+    keys: () => client.keys('oidc-session:*'),
+    close: async () => void client.disconnect(),
+  };
+}
+
+/** A redis-server for one test file, started lazily by the first Redis kind that needs it. */
+export function redisForFile(): { url(): Promise<string>; stop(): Promise<void> } {
+  let server: Awaited<ReturnType<typeof startRedis>> | undefined;
+  return {
+    async url() {
+      server ??= await startRedis();
+      return server.url;
+    },
+    stop: async () => server?.stop(),
+  };
+}
+
+/** Opens `kind`, starting the file's redis-server when the kind needs one. */
+export async function openKind(kind: StoreKind, redis: ReturnType<typeof redisForFile>, now?: () => number): Promise<OpenStore> {
+  const redisUrl = kind === 'redis' || kind === 'ioredis' ? await redis.url() : undefined;
+  return openStore(kind, { ...(redisUrl ? { redisUrl } : {}), ...(now ? { now } : {}) });
+}
