@@ -5,6 +5,10 @@ import { ConfigError } from '../errors.js';
 
 const MIN_SECRET_LENGTH = 32;
 const IV_BYTES = 12;
+// Recently opened values, by their exact sealed text. A session entry is read on every request and
+// rewritten (with a new IV, so a new text) only when it changes: a hit skips the decryption, and a
+// stale hit cannot happen. Bounded, oldest dropped first.
+const OPENED_CACHE_SIZE = 10_000;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -22,6 +26,12 @@ export interface Sealer {
  */
 export function createSealer(secrets: readonly string[], purpose: string): Sealer {
   const keys = Promise.all(secrets.map((secret) => deriveKey(secret, purpose)));
+  const opened = new Map<string, string>();
+  const remember = (sealed: string, plain: string) => {
+    if (opened.size >= OPENED_CACHE_SIZE) opened.delete(opened.keys().next().value as string);
+    opened.set(sealed, plain);
+    return plain;
+  };
   return {
     async seal(plaintext) {
       const [key] = await keys;
@@ -33,13 +43,15 @@ export function createSealer(secrets: readonly string[], purpose: string): Seale
       return toBase64Url(out);
     },
     async unseal(sealed) {
+      const cached = opened.get(sealed);
+      if (cached !== undefined) return cached;
       const bytes = fromBase64Url(sealed);
       // 12-byte IV plus the 16-byte tag at least.
       if (!bytes || bytes.length < IV_BYTES + 16) return undefined;
       for (const key of await keys) {
         try {
           const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.subarray(0, IV_BYTES) }, key, bytes.subarray(IV_BYTES));
-          return decoder.decode(plain);
+          return remember(sealed, decoder.decode(plain));
         } catch {
           // Not this key (or tampered): try the next one.
         }
@@ -77,8 +89,12 @@ export function toBase64Url(bytes: Uint8Array): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+// Node's Buffer decodes base64url natively, about ten times faster than atob and a loop.
+const NodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'base64url'): Uint8Array<ArrayBuffer> } }).Buffer;
+
 function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!BASE64URL.test(text) || text.length % 4 === 1) return undefined;
+  if (NodeBuffer) return NodeBuffer.from(text, 'base64url');
   const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
