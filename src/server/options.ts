@@ -11,7 +11,11 @@ export interface SessionServerOptions {
   clientId: string;
   /** Makes this a confidential client. Omit for a public client (PKCE alone). */
   clientSecret?: string;
-  /** Default: `client_secret_basic` or `client_secret_post`, whichever the provider advertises first; `none` without a secret. */
+  /**
+   * How the client authenticates at the token endpoint. Default: `client_secret_basic` when the provider
+   * advertises it (or advertises nothing), else `client_secret_post`; `none` without a secret. Set it to
+   * the method the client is registered with.
+   */
   tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
   /** The app's origin as users reach it, e.g. `https://app.example`. Redirect URIs, `returnTo` and CSRF checks hang off it. */
   appUrl: string;
