@@ -43,6 +43,17 @@ describe('the built package', () => {
     }
   });
 
+  it('keeps each side to its own entry: no server code in the browser files, no OAuth machinery in session-server mode', () => {
+    for (const file of ['index.js', 'oidc-session.global.js', 'server-mode.js', 'oidc-session-server-mode.global.js']) {
+      expect(readFileSync(dist(file), 'utf8')).not.toMatch(/createSessionServer|redisStore|SessionStoreError/);
+    }
+    for (const file of ['server-mode.js', 'oidc-session-server-mode.global.js']) {
+      const source = readFileSync(dist(file), 'utf8');
+      expect(source).not.toMatch(/oauth4webapi|idb-keyval|code_verifier|indexedDB/);
+      expect(source).toMatch(/x-oidc-session/);
+    }
+  });
+
   it('declares exactly its two runtime dependencies and points CDNs at the IIFE', () => {
     expect(Object.keys(pkg.dependencies).sort()).toEqual(['idb-keyval', 'oauth4webapi']);
     expect(pkg.unpkg).toBe('./dist/oidc-session.global.js');

@@ -1,7 +1,8 @@
 // `npm run test:pack`: the package as users get it. Packs the tarball, installs it into a fresh
 // project (its two dependencies come from the registry), then checks the ESM import, the CJS require on
 // this Node version, that the type declarations compile under node16 and bundler resolution, and that
-// the CDN file works from a plain <script> tag in Chromium.
+// the CDN files work from a plain <script> tag in Chromium; the same for `oidc-session/server-mode`, and
+// the session server (`oidc-session/server`) by import and require.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,9 @@ try {
   const tarball = run('npm', ['pack', root, '--pack-destination', dir, '--silent']).trim().split('\n').pop();
   step(`packed ${tarball}`);
   const files = run('tar', ['-tzf', join(dir, tarball)]).split('\n').filter(Boolean);
-  for (const required of ['package/dist/index.js', 'package/dist/index.cjs', 'package/dist/index.d.ts', 'package/dist/index.d.cts', 'package/dist/oidc-session.global.js', 'package/README.md', 'package/LICENSE']) {
+  for (const required of ['package/dist/index.js', 'package/dist/index.cjs', 'package/dist/index.d.ts', 'package/dist/index.d.cts', 'package/dist/oidc-session.global.js',
+    'package/dist/server-mode.js', 'package/dist/server-mode.cjs', 'package/dist/server-mode.d.ts', 'package/dist/oidc-session-server-mode.global.js',
+    'package/dist/server.js', 'package/dist/server.cjs', 'package/dist/server.d.ts', 'package/dist/server.d.cts', 'package/README.md', 'package/LICENSE']) {
     if (!files.includes(required)) throw new Error(`the tarball lacks ${required}`);
   }
   if (files.some((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))) throw new Error('the tarball ships sources or tests');
@@ -41,6 +44,24 @@ console.log(typeof AuthClient, client.state.status, isAuthError(new Error('x')))
   if (cjs !== 'function anonymous false') throw new Error(`CJS require: ${cjs}`);
   step(`CJS require works on Node ${process.version}`);
 
+  const serverOptions = "{ issuer: 'https://op.example', clientId: 'app', appUrl: 'https://app.example', secret: 'x'.repeat(32) }";
+  const serverProbe = (load) => `${load}
+const server = createSessionServer(${serverOptions});
+const response = await server.handle(new Request('https://app.example/auth/session'));
+console.log(typeof memoryStore, typeof redisStore, typeof nodeHandler, response.status);`;
+  const serverEsm = run('node', ['--input-type=module', '-e', serverProbe("import { createSessionServer, memoryStore, redisStore, nodeHandler } from 'oidc-session/server';")]).trim();
+  const serverCjs = run('node', ['-e', `(async () => { ${serverProbe("const { createSessionServer, memoryStore, redisStore, nodeHandler } = require('oidc-session/server');")} })()`]).trim();
+  for (const [how, out] of [['import', serverEsm], ['require', serverCjs]]) {
+    if (out !== 'function function function 401') throw new Error(`oidc-session/server by ${how}: ${out}`);
+  }
+  step('oidc-session/server works by import and require (401 without a session)');
+
+  const serverMode = run('node', ['--input-type=module', '-e', `import { AuthClient, ConfigError } from 'oidc-session/server-mode';
+let error; try { new AuthClient({ sessionServer: 'https://evil.example' }); } catch (e) { error = e; }
+console.log(typeof new AuthClient({ sessionServer: '/auth' }).login, error instanceof ConfigError);`]).trim();
+  if (serverMode !== 'function true') throw new Error(`oidc-session/server-mode: ${serverMode}`);
+  step('oidc-session/server-mode imports');
+
   writeFileSync(
     join(dir, 'app.ts'),
     `import { AuthClient, isAuthError, type AuthState, type User } from 'oidc-session';
@@ -52,9 +73,21 @@ client.getAccessToken({ forceRefresh: true }).catch((error: unknown) => isAuthEr
 export { state, user, stop };
 `,
   );
+  writeFileSync(
+    join(dir, 'server-mode.ts'),
+    `import { AuthClient, type AuthState } from 'oidc-session/server-mode';
+import { createSessionServer, redisStore, type Session, type SessionStore } from 'oidc-session/server';
+const client = new AuthClient({ sessionServer: '/auth' });
+const state: AuthState = client.state;
+const server = createSessionServer({ issuer: 'https://op.example', clientId: 'app', appUrl: 'https://app.example', secret: 'x'.repeat(32) });
+const session: Promise<Session | undefined> = server.getSession(new Request('https://app.example/'));
+const store: SessionStore = redisStore({ client: { sendCommand: async (args: string[]) => args.length } });
+export { state, session, store };
+`,
+  );
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
   for (const [module, resolution] of [['node16', 'node16'], ['esnext', 'bundler']]) {
-    run('node', [tsc, '--noEmit', '--strict', '--skipLibCheck', 'false', '--module', module, '--moduleResolution', resolution, '--target', 'es2022', '--lib', 'es2022,dom', 'app.ts']);
+    run('node', [tsc, '--noEmit', '--strict', '--skipLibCheck', 'false', '--module', module, '--moduleResolution', resolution, '--target', 'es2022', '--lib', 'es2022,dom', 'app.ts', 'server-mode.ts']);
   }
   step('type declarations compile (node16 and bundler resolution, skipLibCheck off)');
 
@@ -79,10 +112,19 @@ export { state, user, stop };
       return { isAuthError: isAuthError(error), code: error?.code };
     });
     if (!result.isAuthError || result.code !== 'invalid_config' || errors.length) throw new Error(`IIFE: ${JSON.stringify({ result, errors })}`);
+    const serverModePage = await browser.newPage();
+    serverModePage.on('pageerror', (error) => errors.push(String(error)));
+    await serverModePage.setContent('<!doctype html><title>consumer</title>');
+    await serverModePage.addScriptTag({ content: readFileSync(join(dir, 'node_modules/oidc-session/dist/oidc-session-server-mode.global.js'), 'utf8') });
+    const serverModeResult = await serverModePage.evaluate(() => {
+      const { AuthClient } = window.OidcSession;
+      return typeof new AuthClient({ sessionServer: '/auth' }).getUser;
+    });
+    if (serverModeResult !== 'function' || errors.length) throw new Error(`server-mode IIFE: ${JSON.stringify({ serverModeResult, errors })}`);
   } finally {
     await browser.close();
   }
-  step('the CDN file works from a <script> tag');
+  step('both CDN files work from a <script> tag');
 } catch (error) {
   console.error(`pack smoke failed: ${error.message}\n${error.stderr ?? ''}${error.stdout ?? ''}`);
   process.exitCode = 1;
