@@ -67,10 +67,10 @@ export interface SessionMiddlewareOptions {
  */
 export function sessionMiddleware(server: SessionServer, options: SessionMiddlewareOptions = {}): (req: NodeRequest, res: NodeResponse, next: Next) => void {
   return (req, res, next) => {
-    const headers = new Headers();
-    server.getSession(req, headers).then(
+    // Only the stateless cookie mode ever renews the cookie here: collect it without a Headers object per request.
+    const cookies: string[] = [];
+    server.getSession(req, { append: (_name, value) => void cookies.push(value) }).then(
       (session) => {
-        const cookies = headers.getSetCookie();
         if (cookies.length) res.setHeader('set-cookie', cookies);
         if (!session && options.required) return reply(res, 401, { error: 'login_required' });
         req.oidcSession = session;

@@ -34,10 +34,11 @@ export interface SessionServer {
   owns(pathname: string): boolean;
   /**
    * The live session behind the request's cookie, or undefined; pushes the idle expiry back. In the
-   * stateless cookie mode, pass the response's headers so a renewed cookie can be set on them.
+   * stateless cookie mode, pass the response's headers (a `Headers`, or anything with `append`) so a
+   * renewed cookie can be set on them.
    * @throws {@link SessionStoreError} when the store is unavailable.
    */
-  getSession(request: RequestLike, responseHeaders?: Headers): Promise<Session | undefined>;
+  getSession(request: RequestLike, responseHeaders?: Pick<Headers, 'append'>): Promise<Session | undefined>;
   /**
    * An access token for the request's session that is valid for at least the leeway, refreshed if
    * needed (once across processes), for the app's own calls to APIs. Undefined without a session.
