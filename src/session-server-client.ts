@@ -37,6 +37,7 @@ export class SessionServerClient extends StateHub {
   #checking: Promise<User | undefined> | undefined;
   #checkedAt = 0;
   #token: Promise<{ accessToken: string; expiresAt: number }> | undefined;
+  #fetching = false;
   #channel: TabChannel | undefined;
   #stopWake: (() => void) | undefined;
   #started = false;
@@ -120,19 +121,26 @@ export class SessionServerClient extends StateHub {
    *   without a session; {@link NetworkError} when the server cannot be reached.
    */
   async getAccessToken(options: GetAccessTokenOptions = {}): Promise<string> {
-    const cached = this.#token;
-    if (cached && !options.forceRefresh) {
-      const token = await cached.catch(() => undefined);
-      if (token && token.expiresAt - this.#leewayMs > this.#now()) return token.accessToken;
-    }
-    if (this.#token === cached) {
-      this.#token = this.#request(`token${options.forceRefresh ? '?forceRefresh=1' : ''}`).then(async (response) => {
-        if (response.status === 404) throw new ConfigError('sessionServer', 'this session server does not hand out access tokens (tokenRoute)');
-        return (await this.#json(response)) as { accessToken: string; expiresAt: number };
-      });
-      this.#token.catch(() => (this.#token = undefined));
+    // A request in flight serves every caller that comes while it runs, forced or not.
+    if (!this.#fetching) {
+      const token = await this.#token?.catch(() => undefined);
+      if (!options.forceRefresh && token && token.expiresAt - this.#leewayMs > this.#now()) return token.accessToken;
+      if (!this.#fetching) this.#token = this.#fetchToken(options.forceRefresh === true);
     }
     return (await (this.#token as Promise<{ accessToken: string }>)).accessToken;
+  }
+
+  #fetchToken(force: boolean): Promise<{ accessToken: string; expiresAt: number }> {
+    this.#fetching = true;
+    const request = this.#request(`token${force ? '?forceRefresh=1' : ''}`)
+      .then(async (response) => {
+        if (response.status === 404) throw new ConfigError('sessionServer', 'this session server does not hand out access tokens (tokenRoute)');
+        return (await this.#json(response)) as { accessToken: string; expiresAt: number };
+      })
+      .finally(() => (this.#fetching = false));
+    // A failed request is not cached: the next call asks again.
+    request.catch(() => this.#token === request && (this.#token = undefined));
+    return request;
   }
 
   /** Ends the session on the server (which revokes the tokens) and goes to the provider's end-session page. */

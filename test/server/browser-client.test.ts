@@ -76,6 +76,8 @@ describe('the session-server-mode client', () => {
 
     const refreshes = world.provider.count('token', 'refresh_token');
     const forced = await Promise.all(Array.from({ length: 5 }, () => client.getAccessToken({ forceRefresh: true })));
+    // One request from the page for the five callers, one refresh at the provider.
+    expect(tokenRequests()).toBe(2);
     expect(new Set(forced).size).toBe(1);
     expect(forced[0]).not.toBe(first);
     expect(world.provider.count('token', 'refresh_token')).toBe(refreshes + 1);
