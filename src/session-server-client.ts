@@ -175,7 +175,8 @@ export class SessionServerClient extends StateHub {
           return found?.user;
         },
         (error: NetworkError) => {
-          // Unknown is not signed out: keep the state, tell the app.
+          // Unknown is not signed out: keep the state, tell the app; the next getUser() asks again.
+          if (this.#checking === check) this.#checking = undefined;
           this.emit('warning', { error });
           throw error;
         },

@@ -108,13 +108,26 @@ describe('the session-server-mode client', () => {
     expect(events).toHaveLength(1);
   });
 
-  it('a server that cannot be reached is a NetworkError and a warning, not a sign-out', async () => {
-    const client = new SessionServerClient({ sessionServer: '/auth', fetch: () => Promise.reject(new TypeError('connection refused')) });
+  it('a server that cannot be reached is a NetworkError and a warning, not a sign-out; the next call asks again', async () => {
+    const { jar } = await login(world);
+    let down = true;
+    const client = new SessionServerClient({
+      sessionServer: '/auth',
+      fetch: (input, init) => {
+        if (down) return Promise.reject(new TypeError('connection refused'));
+        const headers = new Headers(init?.headers);
+        headers.set('cookie', jar.header());
+        return fetch(world.appOrigin + String(input), { ...init, headers });
+      },
+    });
     const warnings: unknown[] = [];
     client.on('warning', ({ error }) => warnings.push(error));
     await expect(client.getUser()).rejects.toBeInstanceOf(NetworkError);
     expect(client.state.status).toBe('loading');
     expect(warnings[0]).toBeInstanceOf(NetworkError);
+    down = false;
+    expect(await client.getUser()).toMatchObject({ sub: 'ada' });
+    expect(client.state.status).toBe('authenticated');
   });
 
   it('handleCallback reports the error the server sent back, and resolves with the user otherwise', async () => {
