@@ -46,6 +46,8 @@ export class Sessions {
   readonly #tokenSealer: Sealer;
   readonly #cookieSealer: Sealer;
   readonly #sessionSealer: Sealer;
+  /** Sessions being ended for timing out, so that concurrent requests revoke their tokens once. */
+  readonly #expiring = new Set<string>();
   /** Refreshes in flight in this process, per session: concurrent requests share one. */
   readonly #refreshing = new Map<string, Promise<ServerTokens>>();
 
@@ -149,10 +151,16 @@ export class Sessions {
 
   /** Ends a session that timed out: its entries go, and its refresh token is revoked at the provider. */
   async #expire(id: string): Promise<void> {
-    const store = this.#store as SessionStore;
-    const tokens = await this.#readTokens(id).catch(() => undefined);
-    await this.#call(() => store.delete([`s:${id}`, `t:${id}`]));
-    if (tokens?.refreshToken) await this.#rp.revoke(tokens.refreshToken);
+    if (this.#expiring.has(id)) return;
+    this.#expiring.add(id);
+    try {
+      const store = this.#store as SessionStore;
+      const tokens = await this.#readTokens(id).catch(() => undefined);
+      await this.#call(() => store.delete([`s:${id}`, `t:${id}`]));
+      if (tokens?.refreshToken) await this.#rp.revoke(tokens.refreshToken);
+    } finally {
+      this.#expiring.delete(id);
+    }
   }
 
   #fresh(tokens: ServerTokens): boolean {
