@@ -4,5 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/package/**/*.test.ts'],
     environment: 'node',
+    // The server suites drive real processes (oidc-provider, redis-server, app processes): on a loaded
+    // two-core CI machine a test can take several seconds without anything being wrong.
+    testTimeout: 20_000,
   },
 });

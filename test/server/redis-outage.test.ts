@@ -43,7 +43,8 @@ test('outage: 503 within the store timeout, the process survives; back on the sa
     const { result, ms } = await timed(() => call(world, jar, path, { base: app.base, ...init }));
     expect(result.status, path).toBe(503);
     expect(result.body, path).toEqual({ error: 'session_store_unavailable' });
-    expect(ms, path).toBeLessThan(1_500);
+    // The store deadline (0.5 s) answers, not a hang; the margin absorbs a loaded CI machine.
+    expect(ms, path).toBeLessThan(3_000);
   }
   // A failed logout did not clear the cookie: the browser still holds the session for when Redis is back.
   expect(sessionCookie(jar)).toBe(id);
