@@ -66,12 +66,12 @@ export function createSessionServer(input: SessionServerOptions): SessionServer 
     owns: (pathname) => pathname === options.basePath || pathname.startsWith(`${options.basePath}/`),
     handle: (request) => routes.handle(request),
     getSession: async (request, responseHeaders) => {
-      const found = await sessions.read(readCookie(header(request, 'cookie'), options.cookieName));
+      const found = await sessions.read(sessionCookieOf(request, options));
       if (found?.renewedCookie && responseHeaders) responseHeaders.append('set-cookie', routes.sessionCookie(found.renewedCookie, found.session));
       return found?.session;
     },
     getAccessToken: async (request) => {
-      const found = await sessions.read(readCookie(header(request, 'cookie'), options.cookieName));
+      const found = await sessions.read(sessionCookieOf(request, options));
       return found && toAccessToken(await sessions.tokens(found.session));
     },
   };
@@ -151,7 +151,7 @@ class Routes {
       return redirect(this.errorUrl(pending.returnTo, code), [clear]);
     }
     // Never promote a session id known before login (fixation): the old one ends, a new one starts.
-    await this.sessions.destroy(readCookie(header(request, 'cookie'), this.options.cookieName));
+    await this.sessions.destroy(sessionCookieOf(request, this.options));
     const { cookie, session } = await this.sessions.create(result.user, result.tokens);
     if (cookie.length > MAX_COOKIE_BYTES - 200) return redirect(this.errorUrl(pending.returnTo, 'session_too_large'), [clear]);
     return redirect(this.options.appOrigin + pending.returnTo, [clear, this.sessionCookie(cookie, session)]);
@@ -159,7 +159,7 @@ class Routes {
 
   /** `GET session`: the user and expiry as JSON, or 401. */
   async session(request: Request): Promise<Response> {
-    const found = await this.sessions.read(readCookie(header(request, 'cookie'), this.options.cookieName));
+    const found = await this.sessions.read(sessionCookieOf(request, this.options));
     if (!found) return json(401, { error: 'login_required' });
     const { user, expiresAt } = found.session;
     return json(200, { user, expiresAt }, found.renewedCookie ? [this.sessionCookie(found.renewedCookie, found.session)] : []);
@@ -168,7 +168,7 @@ class Routes {
   /** `POST logout`: ends the session here and at the provider; answers where to send the browser next. */
   async logout(request: Request): Promise<Response> {
     if (!isSameOriginRequest(request, this.options.appOrigin)) return json(403, { error: 'csrf_check_failed' });
-    const tokens = await this.sessions.destroy(readCookie(header(request, 'cookie'), this.options.cookieName));
+    const tokens = await this.sessions.destroy(sessionCookieOf(request, this.options));
     if (tokens?.refreshToken) await this.rp.revoke(tokens.refreshToken);
     const redirectTo = await this.rp.endSessionUrl(tokens?.idToken);
     return json(200, { redirectTo }, [serializeCookie(this.options.cookieName, '', this.cookieAttributes(0))]);
@@ -177,7 +177,7 @@ class Routes {
   /** `GET token` (opt-in): a fresh access token for the browser. */
   async token(request: Request): Promise<Response> {
     if (!isSameOriginRequest(request, this.options.appOrigin)) return json(403, { error: 'csrf_check_failed' });
-    const found = await this.sessions.read(readCookie(header(request, 'cookie'), this.options.cookieName));
+    const found = await this.sessions.read(sessionCookieOf(request, this.options));
     if (!found) return json(401, { error: 'login_required' });
     try {
       const force = new URL(request.url).searchParams.get('forceRefresh') === '1';
@@ -210,6 +210,11 @@ class Routes {
     url.searchParams.set('auth_error', code.replace(/[^\w.-]/g, '').slice(0, 64) || 'server_error');
     return url.href;
   }
+}
+
+/** The value of the session cookie the request carries, if any. */
+function sessionCookieOf(request: RequestLike, options: ResolvedServerOptions): string | undefined {
+  return readCookie(header(request, 'cookie'), options.cookieName);
 }
 
 function toAccessToken(tokens: ServerTokens): AccessToken {

@@ -144,7 +144,7 @@ export class Sessions {
   async destroy(cookie: string | undefined): Promise<ServerTokens | undefined> {
     const store = this.#store;
     if (!store || !cookie || !isSessionId(cookie)) return undefined;
-    const tokens = await this.#readTokens(cookie).catch((error) => (error instanceof SessionStoreError ? Promise.reject(error) : undefined));
+    const tokens = await this.#readTokens(cookie);
     await this.#call(() => store.delete([`s:${cookie}`, `t:${cookie}`]));
     return tokens;
   }
@@ -154,9 +154,7 @@ export class Sessions {
     if (this.#expiring.has(id)) return;
     this.#expiring.add(id);
     try {
-      const store = this.#store as SessionStore;
-      const tokens = await this.#readTokens(id).catch(() => undefined);
-      await this.#call(() => store.delete([`s:${id}`, `t:${id}`]));
+      const tokens = await this.destroy(id);
       if (tokens?.refreshToken) await this.#rp.revoke(tokens.refreshToken);
     } finally {
       this.#expiring.delete(id);
@@ -175,20 +173,24 @@ export class Sessions {
       if (release) {
         try {
           // Another process may have refreshed while we waited: use its tokens, never spend a rotated refresh token twice.
-          const latest = await this.#readTokens(session.id);
-          if (!latest) throw new LoginRequiredError('session ended');
-          if (latest.accessToken !== seen.accessToken && this.#fresh(latest)) return latest;
-          return await this.#refreshNow(session, latest);
+          const latest = await this.#latestTokens(session.id, seen);
+          return latest.renewed ? latest.tokens : await this.#refreshNow(session, latest.tokens);
         } finally {
           await release().catch(() => undefined);
         }
       }
       if (Date.now() > deadline) throw new SessionStoreError('session store: refresh lock not released');
       await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
-      const latest = await this.#readTokens(session.id);
-      if (!latest) throw new LoginRequiredError('session ended');
-      if (latest.accessToken !== seen.accessToken && this.#fresh(latest)) return latest;
+      const latest = await this.#latestTokens(session.id, seen);
+      if (latest.renewed) return latest.tokens;
     }
+  }
+
+  /** The stored tokens, and whether someone renewed them since `seen` was read. */
+  async #latestTokens(id: string, seen: ServerTokens): Promise<{ tokens: ServerTokens; renewed: boolean }> {
+    const tokens = await this.#readTokens(id);
+    if (!tokens) throw new LoginRequiredError('session ended');
+    return { tokens, renewed: tokens.accessToken !== seen.accessToken && this.#fresh(tokens) };
   }
 
   async #refreshNow(session: Session, tokens: ServerTokens): Promise<ServerTokens> {
@@ -198,7 +200,7 @@ export class Sessions {
       next = await this.#rp.refresh(tokens);
     } catch (error) {
       if (isAuthError(error) && (error as { error?: string }).error === 'invalid_grant') {
-        await this.#call(() => store.delete([`s:${session.id}`, `t:${session.id}`]));
+        await this.destroy(session.id);
         throw new LoginRequiredError('the provider ended the session');
       }
       throw error;
