@@ -5,7 +5,7 @@ import { discover, type ProviderMetadata } from './discovery.js';
 import { ANONYMOUS, LOADING, StateHub, authenticated, type AuthEvents, type AuthState, type StateListener } from './state-hub.js';
 import { AuthError, ConfigError, LoginRequiredError, NetworkError, ProtocolError } from './errors.js';
 import { GuardedStorage } from './guarded-storage.js';
-import { createLoginRequest } from './login.js';
+import { createLoginRequest, randomValue } from './login.js';
 import { endSessionUrl, revokeRefreshToken } from './logout.js';
 import { checkAuthorizationParams, resolveOptions, type AuthClientOptions, type ResolvedOptions } from './options.js';
 import { indexedDbAdapter } from './platform/indexeddb.js';
@@ -13,7 +13,6 @@ import { assignLocation, currentHref, replaceHref } from './platform/location.js
 import { withLock } from './platform/lock.js';
 import { onPageWake } from './platform/page-wake.js';
 import { openTabChannel, type TabChannel } from './platform/tab-channel.js';
-import { randomId } from './random-id.js';
 import { memoryStorageAdapter, webStorageAdapter, type StorageAdapter } from './platform/storage.js';
 import { refreshSession } from './refresh.js';
 import { sameOriginPath } from './return-to.js';
@@ -92,7 +91,7 @@ export class AuthClient extends StateHub {
   readonly #beaconStorage: GuardedStorage;
   /** A copy of it that is fast to read (localStorage), for the checks at start and on wake-up. */
   readonly #hintStorage: GuardedStorage;
-  readonly #tabId = randomId();
+  readonly #tabId = randomValue();
   #channel: TabChannel | undefined;
   #stopWake: (() => void) | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -195,7 +194,7 @@ export class AuthClient extends StateHub {
       issuer: this.#options.issuer.href,
       clientId: this.#options.clientId,
       now: this.#options.now(),
-      sid: randomId(),
+      sid: randomValue(),
     });
     await this.#persist(record);
     // Not awaited: no other tab holds a copy of this new session yet, so none can be behind it.

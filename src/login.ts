@@ -3,6 +3,12 @@ import type { ProviderMetadata } from './discovery.js';
 import type { ResolvedOptions } from './options.js';
 import type { Transaction } from './transaction.js';
 
+/**
+ * 256 random bits, base64url (oauth4webapi's generator): PKCE verifiers, `state` and `nonce`, and
+ * the ids of tabs and logins, which only need to be unique.
+ */
+export const randomValue = oauth.generateRandomCodeVerifier;
+
 /** A ready authorization request: the URL to navigate to and the record that must survive the trip. */
 export interface LoginRequest {
   readonly url: string;
@@ -18,24 +24,27 @@ export async function createLoginRequest(
   metadata: ProviderMetadata,
   input: { returnTo: string; params: Readonly<Record<string, string>> },
 ): Promise<LoginRequest> {
-  const codeVerifier = oauth.generateRandomCodeVerifier();
-  const state = oauth.generateRandomState();
-  const nonce = oauth.generateRandomNonce();
+  const codeVerifier = randomValue();
+  const state = randomValue();
+  const nonce = randomValue();
   const codeChallenge = await oauth.calculatePKCECodeChallenge(codeVerifier);
 
   // Discovery already checked that this is an https: (or loopback development) URL.
   const url = new URL(metadata.authorization_endpoint as string);
-  for (const [key, value] of Object.entries({ ...options.authorizationParams, ...input.params })) {
-    url.searchParams.set(key, value);
-  }
-  url.searchParams.set('client_id', options.clientId);
-  url.searchParams.set('redirect_uri', options.redirectUri);
-  url.searchParams.set('response_type', 'code');
-  url.searchParams.set('scope', options.scope);
-  url.searchParams.set('state', state);
-  url.searchParams.set('nonce', nonce);
-  url.searchParams.set('code_challenge', codeChallenge);
-  url.searchParams.set('code_challenge_method', 'S256');
+  // The app's extra parameters first, so that ours (reserved, checked in options) always win.
+  const params = {
+    ...options.authorizationParams,
+    ...input.params,
+    client_id: options.clientId,
+    redirect_uri: options.redirectUri,
+    response_type: 'code',
+    scope: options.scope,
+    state,
+    nonce,
+    code_challenge: codeChallenge,
+    code_challenge_method: 'S256',
+  };
+  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
 
   const maxAge = parseMaxAge(url.searchParams.get('max_age'));
   const transaction: Transaction = {

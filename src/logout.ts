@@ -1,7 +1,7 @@
 import type { ProviderMetadata } from './discovery.js';
 import { requestProvider } from './http.js';
+import { randomValue } from './login.js';
 import type { ResolvedOptions } from './options.js';
-import { randomId } from './random-id.js';
 
 /**
  * Where to send the user to end the session at the provider (RP-Initiated Logout), or straight to
@@ -17,11 +17,9 @@ export function endSessionUrl(
   if (typeof endpoint !== 'string') return postLogoutRedirectUri;
   // Discovery already checked that this is an https: (or loopback development) URL.
   const url = new URL(endpoint);
-  url.searchParams.set('client_id', options.clientId);
-  url.searchParams.set('post_logout_redirect_uri', postLogoutRedirectUri);
-  if (idToken !== undefined) url.searchParams.set('id_token_hint', idToken);
-  // A fresh value per logout (RP-Initiated Logout §2); nothing comes back that we act on.
-  url.searchParams.set('state', randomId());
+  // A fresh `state` per logout (RP-Initiated Logout §2); nothing comes back that we act on.
+  const params = { client_id: options.clientId, post_logout_redirect_uri: postLogoutRedirectUri, id_token_hint: idToken, state: randomValue() };
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(key, value);
   return url.href;
 }
 

@@ -107,7 +107,7 @@ describe('logout', () => {
     await signIn();
     await client.logout();
     const second = new URL(navigations.at(-1) as string).searchParams.get('state');
-    expect(first).toMatch(/^[0-9a-f]{24}$/);
+    expect(first).toMatch(/^[\w-]{43}$/);
     expect(second).not.toBe(first);
   });
 });
