@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi';
-import { ProtocolError } from './errors.js';
+import { ConfigError, ProtocolError } from './errors.js';
 import type { GuardedStorage } from './guarded-storage.js';
 import { requestProvider } from './http.js';
 import { toAuthError } from './map-error.js';
@@ -23,27 +23,31 @@ const ENDPOINTS = [
 ] as const;
 
 /**
- * The provider's metadata: from the stored copy when it is less than a day old, otherwise from
- * `/.well-known/openid-configuration`. Both go through the same validation: stored values are
- * untrusted too, and a stored copy that fails it is refetched.
+ * The provider's metadata: the `metadata` option when the app gives it, else the stored copy when it
+ * is less than a day old, else `/.well-known/openid-configuration`. All three go through the same
+ * validation: stored values are untrusted too, and a stored copy that fails it is refetched.
  */
 export async function discover(options: ResolvedOptions, storage: GuardedStorage, cacheKey: string, useCache = true): Promise<ProviderMetadata> {
-  const operation = `discovery at ${options.issuer.host}`;
-  const cached = useCache ? await readCache(options, storage, cacheKey) : undefined;
+  const given = options.metadata;
+  const operation = given ? 'the given document' : `discovery at ${options.issuer.host}`;
+  const known = given ? JSON.stringify(given) : useCache ? await readCache(options, storage, cacheKey) : undefined;
   let metadata: ProviderMetadata;
   try {
     // OpenID Connect Discovery §4: the well-known path goes after the issuer's own path.
     const url = new URL(options.issuer.href);
     url.pathname = `${url.pathname}/.well-known/openid-configuration`.replace('//', '/');
-    const response = cached ? new Response(cached, { headers: { 'content-type': 'application/json' } }) : await requestProvider(options, url.href);
+    const response = known ? new Response(known, { headers: { 'content-type': 'application/json' } }) : await requestProvider(options, url.href);
     metadata = await oauth.processDiscoveryResponse(options.issuer, response);
     checkMetadata(metadata, options, operation);
   } catch (error) {
-    if (cached) return discover(options, storage, cacheKey, false);
-    throw toAuthError(error, operation, 'invalid_discovery');
+    const failure = toAuthError(error, operation, 'invalid_discovery');
+    // The app's own document is a configuration mistake, never worth a request.
+    if (given) throw new ConfigError('metadata', failure.message);
+    if (known) return discover(options, storage, cacheKey, false);
+    throw failure;
   }
   // The cache only saves a round trip; a full or blocked storage must not fail the flow.
-  if (!cached) await storage.set(cacheKey, JSON.stringify({ at: options.now(), metadata })).catch(() => undefined);
+  if (!known) await storage.set(cacheKey, JSON.stringify({ at: options.now(), metadata })).catch(() => undefined);
   return metadata;
 }
 

@@ -45,6 +45,13 @@ export interface AuthClientOptions {
   clockToleranceSeconds?: number;
   /** Deadline for each request to the provider. Default 10. */
   requestTimeoutSeconds?: number;
+  /**
+   * The provider's discovery document (the JSON at `/.well-known/openid-configuration`), for
+   * providers that do not serve one to browsers or to save its request on every visit. Checked
+   * exactly like a fetched copy (its `issuer` must equal `issuer`, endpoints https:); a bad one
+   * fails the first call that needs it with a {@link ConfigError} naming `metadata`. Default: fetched.
+   */
+  metadata?: Readonly<Record<string, unknown>>;
   /** Replaces `globalThis.fetch` for every request to the provider. */
   fetch?: typeof globalThis.fetch;
   /** Replaces the full-page navigation used by `login()` and `logout()`. Default `location.assign`. */
@@ -72,6 +79,7 @@ export interface ResolvedOptions {
   readonly requestTimeoutMs: number;
   /** True only for an `http:` issuer on a loopback host (local development). */
   readonly allowInsecureRequests: boolean;
+  readonly metadata: Readonly<Record<string, unknown>> | undefined;
   readonly fetch: typeof globalThis.fetch | undefined;
   readonly navigate: ((url: string) => void) | undefined;
   readonly now: () => number;
@@ -122,6 +130,7 @@ const CHECKS: Record<keyof AuthClientOptions, Check> = {
   leewaySeconds: seconds,
   clockToleranceSeconds: seconds,
   requestTimeoutSeconds: (v) => seconds(v) ?? (v === 0 ? 'must be above 0' : undefined),
+  metadata: (v) => (v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v)) ? undefined : 'expected an object'),
   fetch: fn,
   navigate: fn,
   now: fn,
@@ -156,6 +165,7 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
     clockToleranceSeconds: input.clockToleranceSeconds ?? 30,
     requestTimeoutMs: (input.requestTimeoutSeconds ?? 10) * 1000,
     allowInsecureRequests: issuer.protocol === 'http:',
+    metadata: input.metadata,
     fetch: input.fetch,
     navigate: input.navigate,
     now: input.now ?? Date.now,

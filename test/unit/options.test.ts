@@ -40,6 +40,9 @@ describe('AuthClient options', () => {
     ['leewaySeconds', { ...base, leewaySeconds: -1 }],
     ['requestTimeoutSeconds', { ...base, requestTimeoutSeconds: 0 }],
     ['fetch', { ...base, fetch: 'yes' }],
+    ['metadata', { ...base, metadata: 'https://op.test/.well-known/openid-configuration' }],
+    ['metadata', { ...base, metadata: [] }],
+    ['metadata', { ...base, metadata: null }],
     ['client_id', { ...base, client_id: 'typo' }],
   ])('throws a ConfigError naming %s', (option, options) => {
     const error = configErrorFor(options);
