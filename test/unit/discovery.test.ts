@@ -41,10 +41,33 @@ describe('discovery', () => {
     const { client, provider, storage, clock, navigations } = await setup();
     storage.map.set(
       'oidc-session:v1:spa:discovery',
-      JSON.stringify({ fetchedAt: clock.now(), metadata: { issuer: 'https://op.test', authorization_endpoint: 'https://evil.test/authorize', token_endpoint: 'https://evil.test/token', end_session_endpoint: 'javascript:alert(1)' } }),
+      JSON.stringify({ at: clock.now(), metadata: { issuer: 'https://op.test', authorization_endpoint: 'https://evil.test/authorize', token_endpoint: 'https://evil.test/token', end_session_endpoint: 'javascript:alert(1)' } }),
     );
     await client.login();
     expect(provider.count('/.well-known/openid-configuration')).toBe(1);
+    expect(navigations[0]).toMatch(/^https:\/\/op\.test\/authorize\?/);
+  });
+
+  it.each([
+    ['another issuer', { issuer: 'https://evil.test' }],
+    ['no issuer', { issuer: undefined }],
+    ['a non-URL issuer', { issuer: 'op.test' }],
+  ])('refetches a stored copy with %s', async (_, patch) => {
+    const { client, provider, storage, clock, navigations } = await setup();
+    const planted = { issuer: 'https://op.test', authorization_endpoint: 'https://evil.test/authorize', token_endpoint: 'https://evil.test/token', ...patch };
+    storage.map.set('oidc-session:v1:spa:discovery', JSON.stringify({ at: clock.now(), metadata: planted }));
+    await client.login();
+    expect(provider.count('/.well-known/openid-configuration')).toBe(1);
+    expect(navigations[0]).toMatch(/^https:\/\/op\.test\/authorize\?/);
+  });
+
+  it('uses a valid stored copy without a request (the callback page after login)', async () => {
+    const { client, provider, storage, clock, navigations } = await setup();
+    const response = await provider.fetch(`${provider.issuer}/.well-known/openid-configuration`);
+    storage.map.set('oidc-session:v1:spa:discovery', JSON.stringify({ at: clock.now(), metadata: await response.json() }));
+    provider.requests.length = 0;
+    await client.login();
+    expect(provider.requests).toEqual([]);
     expect(navigations[0]).toMatch(/^https:\/\/op\.test\/authorize\?/);
   });
 
