@@ -1,4 +1,5 @@
 // @auth0/auth0-spa-js v2 as its quick start shows it, with refresh tokens and the localStorage cache.
+// It never fetches discovery (it builds Auth0's URLs itself), so it has no use for `metadata`.
 import { Auth0Client } from '@auth0/auth0-spa-js';
 
 export function createAdapter({ issuer, clientId, redirectUri }) {

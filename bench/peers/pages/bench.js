@@ -6,6 +6,8 @@ export async function startBench(createAdapter, sdk) {
     issuer: window.OIDC_CONFIG.issuer,
     clientId: short ? `${sdk}-short` : sdk,
     redirectUri: location.origin + location.pathname,
+    // Set by the benchmark for its "endpoints configured" variant: the discovery document, as an app would paste it.
+    metadata: window.BENCH_METADATA,
   });
   window.adapter = adapter;
   const params = new URLSearchParams(location.search);
