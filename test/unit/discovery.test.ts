@@ -54,7 +54,7 @@ describe('discovery', () => {
     ['a non-URL issuer', { issuer: 'op.test' }],
   ])('refetches a stored copy with %s', async (_, patch) => {
     const { client, provider, storage, clock, navigations } = await setup();
-    const planted = { issuer: 'https://op.test', authorization_endpoint: 'https://evil.test/authorize', token_endpoint: 'https://evil.test/token', ...patch };
+    const planted: Record<string, unknown> = { authorization_endpoint: 'https://evil.test/authorize', token_endpoint: 'https://evil.test/token', ...patch };
     storage.map.set('oidc-session:v1:spa:discovery', JSON.stringify({ at: clock.now(), metadata: planted }));
     await client.login();
     expect(provider.count('/.well-known/openid-configuration')).toBe(1);
