@@ -4,26 +4,19 @@
 import { request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SECRET, SESSION_COOKIE, fakeClock, login, sessionCookie, startWorld, type App, type World } from './harness.js';
-import { openKind, redisForFile, type OpenStore } from './stores.js';
+import { SECRET, SESSION_COOKIE, fakeClock, login, sessionCookie, type App } from './harness.js';
+import { openKind, worldForFile, type OpenStore } from './stores.js';
 
 const OTHER_SECRET = 'another-secret-another-secret-another-secret-42';
 const IDLE_SECONDS = 600;
 
-let world: World;
-const redis = redisForFile();
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world?.close();
-  await redis.stop();
-});
+const file = worldForFile();
+const redis = file.redis;
 
 /** A GET through a raw socket, so header bytes go out as given (fetch refuses some of them). */
 function rawGet(path: string, cookie: string | undefined, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: world.appPort, path, headers: { ...(cookie === undefined ? {} : { cookie }), ...headers } }, (res) => {
+    const req = request({ host: '127.0.0.1', port: file.world.appPort, path, headers: { ...(cookie === undefined ? {} : { cookie }), ...headers } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -52,16 +45,16 @@ describe.each(['memory', 'redis', 'cookie'] as const)('hostile cookies with the 
     clock = fakeClock();
     opened = await openKind(kind, redis, clock.now);
     const options = { store: opened.store, now: clock.now, idleTimeoutSeconds: IDLE_SECONDS };
-    app = await world.startApp({ ...options, ...(stateful ? { tokenRoute: true } : {}) });
-    expired = sessionCookie((await login(world)).jar);
+    app = await file.world.startApp({ ...options, ...(stateful ? { tokenRoute: true } : {}) });
+    expired = sessionCookie((await login(file.world)).jar);
     await app.close();
     clock.advance(IDLE_SECONDS * 1000 + 1_000);
     // A live session minted by a server with another secret, on the same store (a shared Redis).
-    const other = await world.startApp({ ...options, secret: OTHER_SECRET });
-    foreign = sessionCookie((await login(world)).jar);
+    const other = await file.world.startApp({ ...options, secret: OTHER_SECRET });
+    foreign = sessionCookie((await login(file.world)).jar);
     await other.close();
-    app = await world.startApp({ ...options, ...(stateful ? { tokenRoute: true } : {}) });
-    valid = sessionCookie((await login(world)).jar);
+    app = await file.world.startApp({ ...options, ...(stateful ? { tokenRoute: true } : {}) });
+    valid = sessionCookie((await login(file.world)).jar);
   });
   afterAll(async () => {
     await app?.close();
@@ -114,7 +107,7 @@ describe.each(['memory', 'redis', 'cookie'] as const)('hostile cookies with the 
 
   test('property: random values and random mutations of a real cookie are 401', async () => {
     const ask = async (value: string) => {
-      const response = await app.server.handle(new Request(`${world.appOrigin}/auth/session`, { headers: { cookie: `${SESSION_COOKIE}=${value}` } }));
+      const response = await app.server.handle(new Request(`${file.world.appOrigin}/auth/session`, { headers: { cookie: `${SESSION_COOKIE}=${value}` } }));
       await response.arrayBuffer();
       return response.status;
     };

@@ -2,22 +2,15 @@
 // slides the idle deadline (at most once per tenth of it), disuse past it ends the session, and the
 // absolute deadline ends it however busy it is.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { SESSION_COOKIE, call, eventually, fakeClock, login, sessionCookie, startWorld, type App, type World } from './harness.js';
-import { openKind, redisForFile, type OpenStore } from './stores.js';
+import { SESSION_COOKIE, call, eventually, fakeClock, login, sessionCookie, type App } from './harness.js';
+import { openKind, worldForFile, type OpenStore } from './stores.js';
 import type { CookieJar } from '../support/fetch-login.mjs';
 
 const IDLE = 600_000;
 const ABSOLUTE = 1_800_000;
 
-let world: World;
-const redis = redisForFile();
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world?.close();
-  await redis.stop();
-});
+const file = worldForFile();
+const redis = file.redis;
 
 describe.each(['memory', 'redis', 'cookie'] as const)('expiry with the %s store', (kind) => {
   let clock: ReturnType<typeof fakeClock>;
@@ -26,7 +19,7 @@ describe.each(['memory', 'redis', 'cookie'] as const)('expiry with the %s store'
   beforeEach(async () => {
     clock = fakeClock();
     opened = await openKind(kind, redis, clock.now);
-    app = await world.startApp({ store: opened.store, now: clock.now, idleTimeoutSeconds: IDLE / 1000, absoluteTimeoutSeconds: ABSOLUTE / 1000 });
+    app = await file.world.startApp({ store: opened.store, now: clock.now, idleTimeoutSeconds: IDLE / 1000, absoluteTimeoutSeconds: ABSOLUTE / 1000 });
     return async () => {
       await app.close();
       await opened.close();
@@ -35,7 +28,7 @@ describe.each(['memory', 'redis', 'cookie'] as const)('expiry with the %s store'
 
   async function session(jar: CookieJar, path = '/auth/session') {
     const before = jar.cookies.get(SESSION_COOKIE);
-    const response = await call(world, jar, path);
+    const response = await call(file.world, jar, path);
     const renewed = response.headers.getSetCookie().length > 0;
     // Only the cookie store re-sends its cookie; a store's cookie is an id that never changes.
     if (kind !== 'cookie') expect(renewed).toBe(false);
@@ -44,7 +37,7 @@ describe.each(['memory', 'redis', 'cookie'] as const)('expiry with the %s store'
   }
 
   test('idle: use slides the deadline past the original one; disuse past it ends the session', async () => {
-    const { jar } = await login(world);
+    const { jar } = await login(file.world);
     const stale = sessionCookie(jar);
     const first = await session(jar);
     expect(first.status).toBe(200);
@@ -58,7 +51,7 @@ describe.each(['memory', 'redis', 'cookie'] as const)('expiry with the %s store'
 
     // At 90% of it the session is used (through the app's API) and slides.
     clock.advance(0.9 * IDLE - 30_000);
-    const api = await call(world, jar, '/api/me');
+    const api = await call(file.world, jar, '/api/me');
     expect(api.status).toBe(200);
     // The app's own routes slide it too; in cookie mode sessionMiddleware re-sends the cookie.
     expect(api.headers.getSetCookie().length).toBe(kind === 'cookie' ? 1 : 0);
@@ -74,22 +67,22 @@ describe.each(['memory', 'redis', 'cookie'] as const)('expiry with the %s store'
     if (kind === 'cookie') expect(later.renewed).toBe(true);
 
     // Unused past the idle timeout: over, through both routes and the API.
-    const revocations = world.provider.count('revocation');
+    const revocations = file.world.provider.count('revocation');
     clock.advance(IDLE + 1_000);
     expect((await session(jar)).status).toBe(401);
-    expect((await call(world, jar, '/api/me')).status).toBe(401);
-    expect((await call(world, `${SESSION_COOKIE}=${stale}`, '/auth/session')).status).toBe(401);
+    expect((await call(file.world, jar, '/api/me')).status).toBe(401);
+    expect((await call(file.world, `${SESSION_COOKIE}=${stale}`, '/auth/session')).status).toBe(401);
     if (kind !== 'cookie') {
       // Its tokens go with it: `t:` lives no longer than `s:`.
       await eventually('the expired session and its tokens leave the store', async () => (await opened.raw(`s:${stale}`)) === undefined && (await opened.raw(`t:${stale}`)) === undefined);
     }
     // Redis TTLs run on real time, so there the server's own clock finds the session expired first: it
     // also revokes the refresh token. (The memory store shares the fake clock and drops both entries itself.)
-    if (kind === 'redis') await eventually('the refresh token is revoked, once', async () => world.provider.count('revocation') === revocations + 1);
+    if (kind === 'redis') await eventually('the refresh token is revoked, once', async () => file.world.provider.count('revocation') === revocations + 1);
   }, 15_000);
 
   test('absolute: the session ends at its absolute deadline even when used continuously', async () => {
-    const { jar } = await login(world);
+    const { jar } = await login(file.world);
     const start = (await session(jar)).expiresAt as number;
     const absolute = start - IDLE + ABSOLUTE;
     let capped = 0;
@@ -110,6 +103,6 @@ describe.each(['memory', 'redis', 'cookie'] as const)('expiry with the %s store'
     clock.advance(10_000);
     expect(clock.now()).toBeGreaterThanOrEqual(absolute);
     expect((await session(jar)).status).toBe(401);
-    expect((await call(world, jar, '/api/me')).status).toBe(401);
+    expect((await call(file.world, jar, '/api/me')).status).toBe(401);
   });
 });

@@ -3,7 +3,8 @@
 import { Redis as IORedis } from 'ioredis';
 import { cookieStore, memoryStore, redisStore, type CookieStore, type SessionStore } from '../../src/server/index.js';
 import { startRedis } from '../support/redis-server.mjs';
-import { redisClient } from './harness.js';
+import { afterAll, beforeAll } from 'vitest';
+import { redisClient, startWorld, type World, type WorldConfig } from './harness.js';
 
 export type StoreKind = 'memory' | 'redis' | 'ioredis' | 'cookie';
 
@@ -65,4 +66,20 @@ export function redisForFile(): { url(): Promise<string>; stop(): Promise<void> 
 export async function openKind(kind: StoreKind, redis: ReturnType<typeof redisForFile>, now?: () => number): Promise<OpenStore> {
   const redisUrl = kind === 'redis' || kind === 'ioredis' ? await redis.url() : undefined;
   return openStore(kind, { ...(redisUrl ? { redisUrl } : {}), ...(now ? { now } : {}) });
+}
+
+/**
+ * The provider world and the lazily started redis-server of one test file, started before its tests
+ * and stopped after them. `world` is set once `beforeAll` has run.
+ */
+export function worldForFile(config?: WorldConfig): { world: World; redis: ReturnType<typeof redisForFile> } {
+  const file = { world: undefined as unknown as World, redis: redisForFile() };
+  beforeAll(async () => {
+    file.world = await startWorld(config);
+  });
+  afterAll(async () => {
+    await file.world?.close();
+    await file.redis.stop();
+  });
+  return file;
 }
