@@ -349,9 +349,9 @@ export class AuthClient extends StateHub {
     );
   }
 
-  /** True when whole sessions travel between tabs: per-tab storage, sharing on, a channel fit for tokens. */
+  /** True when whole sessions travel between tabs: per-tab storage, sharing on, a channel open. */
   get #sharing(): boolean {
-    return this.#perTab && this.#options.shareSessionAcrossTabs && this.#channel?.carriesSecrets === true;
+    return this.#perTab && this.#options.shareSessionAcrossTabs && this.#channel !== undefined;
   }
 
   #post(message: { type: 'hello' | 'changed' } | { type: 'session'; record: string } | { type: 'logout'; reason: 'user' | 'expired'; at: number }): void {

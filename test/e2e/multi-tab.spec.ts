@@ -1,3 +1,4 @@
+import type { Page } from '@playwright/test';
 import {
   everythingStored,
   expect,
@@ -72,17 +73,46 @@ test.describe('login, logout and new tabs', () => {
     expect(await storedSession(page)).toBeNull();
   });
 
-  test('without BroadcastChannel, storage events still carry a logout to the other tabs', async ({ page, context, stack }) => {
-    await context.addInitScript(() => {
-      delete (window as any).BroadcastChannel;
+  test.describe('without BroadcastChannel', () => {
+    test.beforeEach(async ({ context }) => {
+      await context.addInitScript(() => {
+        delete (window as any).BroadcastChannel;
+      });
     });
-    await setHarnessOptions(page, stack, { storage: 'indexeddb' });
-    await signIn(page, stack, 'esm');
-    const other = await openTab(context, stack, 'cdn');
-    expect(await other.evaluate(() => typeof (window as any).BroadcastChannel)).toBe('undefined');
-    await waitForStatus(other, 'authenticated');
-    await Promise.all([waitForStatus(other, 'anonymous'), logoutFrom(page, stack)]);
-    expect(tokenFree(await everythingStored(other))).toBe(true);
+    const wake = (tab: Page) => tab.evaluate(() => window.dispatchEvent(new Event('focus')));
+
+    test('per-tab storage: a tab learns of a logout elsewhere from the beacon when it wakes', async ({ page, context, stack }) => {
+      await signIn(page, stack, 'esm', 'ada');
+      const other = await openTab(context, stack, 'cdn');
+      expect(await other.evaluate(() => typeof (window as any).BroadcastChannel)).toBe('undefined');
+      // No channel, so no sibling to adopt from: this tab signs in on its own.
+      expect((await stateOf(other)).status).toBe('anonymous');
+      await signIn(other, stack, 'cdn', 'ada', { prompt: 'login' });
+
+      await logoutFrom(page, stack);
+      // Nothing carries the news until the tab wakes...
+      expect((await stateOf(other)).status).toBe('authenticated');
+      await wake(other);
+      // ...and then the beacon ends its session.
+      await waitForStatus(other, 'anonymous');
+      expect(await storedSession(other)).toBeNull();
+      expect(tokenFree(await everythingStored(other))).toBe(true);
+      expect(await other.evaluate(() => (window as any).events.filter((e: any) => e.type === 'logout'))).toEqual([
+        expect.objectContaining({ reason: 'user', remote: true }),
+      ]);
+    });
+
+    test('IndexedDB storage: a tab re-reads the shared session when it wakes', async ({ page, context, stack }) => {
+      await setHarnessOptions(page, stack, { storage: 'indexeddb' });
+      await signIn(page, stack, 'esm');
+      const other = await openTab(context, stack, 'cdn');
+      await waitForStatus(other, 'authenticated');
+      await logoutFrom(page, stack);
+      expect((await stateOf(other)).status).toBe('authenticated');
+      await wake(other);
+      await waitForStatus(other, 'anonymous');
+      expect(tokenFree(await everythingStored(other))).toBe(true);
+    });
   });
 
   test('forged messages from the channel are ignored', async ({ page, stack }) => {
