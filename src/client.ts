@@ -8,12 +8,12 @@ import { GuardedStorage } from './guarded-storage.js';
 import { createLoginRequest, randomValue } from './login.js';
 import { endSessionUrl, revokeRefreshToken } from './logout.js';
 import { checkAuthorizationParams, resolveOptions, type AuthClientOptions, type ResolvedOptions } from './options.js';
-import { indexedDbAdapter } from './platform/indexeddb.js';
+import { indexedDbStorage } from './platform/indexeddb.js';
 import { assignLocation, currentHref, replaceHref } from './platform/location.js';
 import { withLock } from './platform/lock.js';
 import { onPageWake } from './platform/page-wake.js';
 import { openTabChannel, type TabChannel } from './platform/tab-channel.js';
-import { memoryStorageAdapter, webStorageAdapter, type StorageAdapter } from './platform/storage.js';
+import { webStorageAdapter } from './platform/storage.js';
 import { refreshSession } from './refresh.js';
 import { sameOriginPath } from './return-to.js';
 import { storageKeys, type StorageKeys } from './storage-keys.js';
@@ -85,7 +85,7 @@ export class AuthClient extends StateHub {
   #started = false;
   #metadata: Promise<ProviderMetadata> | undefined;
   #refreshing: Promise<SessionRecord> | undefined;
-  /** True for sessionStorage and memory: each tab keeps its own copy, kept in step by messages. */
+  /** True for sessionStorage, memory and other per-tab adapters: each tab keeps its own copy, kept in step by messages. */
   readonly #perTab: boolean;
   /** The beacon where it is consistent across tabs (IndexedDB), read under the refresh lock. */
   readonly #beaconStorage: GuardedStorage;
@@ -105,18 +105,15 @@ export class AuthClient extends StateHub {
     super();
     this.#options = resolveOptions(options);
     this.#keys = storageKeys(this.#options.clientId);
-    const adapter = sessionAdapter(this.#options.storage);
+    const adapter = this.#options.storage ?? webStorageAdapter();
     this.#sessionStorage = new GuardedStorage(adapter);
-    // A login must survive the redirect, so built-in modes keep the (short-lived, single-use)
-    // transaction in sessionStorage even when tokens stay in memory; a custom adapter keeps both.
-    this.#transactionStorage =
-      typeof this.#options.storage === 'object' ? this.#sessionStorage : new GuardedStorage(webStorageAdapter());
+    this.#transactionStorage = adapter.pendingLoginsInSessionStorage ? new GuardedStorage(webStorageAdapter()) : this.#sessionStorage;
     this.#tokens = new TokenStore(this.#sessionStorage, this.#keys.session, {
       issuer: this.#options.issuer.href,
       clientId: this.#options.clientId,
     });
-    this.#perTab = this.#options.storage === 'session' || this.#options.storage === 'memory';
-    this.#beaconStorage = new GuardedStorage(indexedDbAdapter());
+    this.#perTab = adapter.perTab === true;
+    this.#beaconStorage = new GuardedStorage(indexedDbStorage());
     this.#hintStorage = new GuardedStorage(webStorageAdapter('localStorage'));
   }
 
@@ -582,11 +579,4 @@ export class AuthClient extends StateHub {
     }
     return allowed.includes(href) ? href : first;
   }
-}
-
-function sessionAdapter(storage: ResolvedOptions['storage']): StorageAdapter {
-  if (storage === 'session') return webStorageAdapter();
-  if (storage === 'memory') return memoryStorageAdapter();
-  if (storage === 'indexeddb') return indexedDbAdapter();
-  return storage;
 }

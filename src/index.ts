@@ -1,4 +1,6 @@
 export { AuthClient } from './client.js';
+export { indexedDbStorage } from './platform/indexeddb.js';
+export { memoryStorage } from './platform/storage.js';
 export type { AuthEvents, AuthState, StateListener } from './state-hub.js';
 export type {
   GetAccessTokenOptions,
@@ -6,7 +8,7 @@ export type {
   LoginResult,
   LogoutOptions,
 } from './client.js';
-export type { AuthClientOptions, StorageOption } from './options.js';
+export type { AuthClientOptions } from './options.js';
 export type { StorageAdapter } from './platform/storage.js';
 export type { User } from './token-set.js';
 export {

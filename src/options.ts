@@ -1,9 +1,6 @@
 import { ConfigError } from './errors.js';
 import type { StorageAdapter } from './platform/storage.js';
 
-/** Where the session (tokens and user claims) is kept. */
-export type StorageOption = 'session' | 'memory' | 'indexeddb' | StorageAdapter;
-
 /** Options for {@link AuthClient}. Only `issuer`, `clientId` and `redirectUri` are required. */
 export interface AuthClientOptions {
   /** The provider's issuer identifier, e.g. `https://passport.rollup.id`. `http:` only on loopback hosts. */
@@ -20,12 +17,13 @@ export interface AuthClientOptions {
   /** Space-separated scopes; must include `openid`. Default `openid profile email`. */
   scope?: string;
   /**
-   * Where the session lives: `'session'` (sessionStorage, the default: this tab, survives reloads),
-   * `'memory'` (this page only), `'indexeddb'` (every tab, survives restarts) or your own adapter.
+   * Where the session lives. Default `sessionStorage` (this tab, survives reloads, handed to new tabs).
+   * Others are imported, so apps that do not use them do not ship them: `indexedDbStorage()`
+   * (every tab, survives restarts), `memoryStorage()` (this page only), or your own adapter.
    */
-  storage?: StorageOption;
+  storage?: StorageAdapter;
   /**
-   * With `'session'` or `'memory'` storage, tabs of the app share one session: a new tab adopts it
+   * With per-tab storage (`sessionStorage`, memory), tabs of the app share one session: a new tab adopts it
    * from an open sibling and a login in one tab signs the others in. `false` keeps each tab's session
    * its own (a logout still ends every tab's). Default `true`. IndexedDB is shared by nature.
    */
@@ -69,7 +67,7 @@ export interface ResolvedOptions {
   readonly appOrigin: string;
   readonly postLogoutRedirectUris: readonly string[];
   readonly scope: string;
-  readonly storage: StorageOption;
+  readonly storage: StorageAdapter | undefined;
   readonly shareSessionAcrossTabs: boolean;
   readonly autoRefresh: boolean;
   readonly authorizationParams: Readonly<Record<string, string>>;
@@ -118,11 +116,10 @@ const CHECKS: Record<keyof AuthClientOptions, Check> = {
     v === undefined ? undefined : typeof v === 'string' ? appUrl(v) : Array.isArray(v) && v.length ? v.map(appUrl).find(Boolean) : 'expected a URL or a list of URLs',
   scope: (v) => (v === undefined ? undefined : string(v) ?? (String(v).split(' ').includes('openid') ? undefined : 'must include "openid"')),
   storage: (v) =>
-    v === undefined || v === 'session' || v === 'memory' || v === 'indexeddb'
+    v === undefined ||
+    (typeof v === 'object' && v !== null && ['get', 'set', 'remove', 'keys'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'))
       ? undefined
-      : typeof v === 'object' && v !== null && ['get', 'set', 'remove', 'keys'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')
-        ? undefined
-        : "expected 'session', 'memory', 'indexeddb' or an adapter",
+      : 'expected a storage adapter such as indexedDbStorage()',
   shareSessionAcrossTabs: flag,
   autoRefresh: flag,
   authorizationParams: (v) => (v === undefined ? undefined : paramsProblem(v)),
@@ -156,7 +153,7 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
     appOrigin: redirect.origin,
     postLogoutRedirectUris: (typeof postLogout === 'string' ? [postLogout] : postLogout).map((uri) => new URL(uri).href),
     scope: input.scope ?? 'openid profile email',
-    storage: input.storage ?? 'session',
+    storage: input.storage,
     shareSessionAcrossTabs: input.shareSessionAcrossTabs ?? true,
     autoRefresh: input.autoRefresh ?? false,
     authorizationParams: { ...input.authorizationParams },

@@ -7,12 +7,14 @@ const STORE = 'kv';
 const DEADLINE_MS = 5000;
 
 /**
- * The adapter over IndexedDB (via idb-keyval): survives reloads and browser restarts, shared by every
- * tab of the origin. The database opens on first use, never at import or construction. Once it has
- * failed or timed out, later calls fail at once: the page carries on in memory instead of waiting
- * out the deadline on every call.
+ * Storage in IndexedDB: the session survives closing every tab and restarting the browser, and every
+ * tab of the origin shares it. Pass it as `new AuthClient({ storage: indexedDbStorage(), ... })`.
+ *
+ * The database opens on first use, never at import or construction. Once it has failed or timed out,
+ * later calls fail at once: the page carries on in memory instead of waiting out the deadline on
+ * every call.
  */
-export function indexedDbAdapter(): StorageAdapter {
+export function indexedDbStorage(): StorageAdapter {
   let store: UseStore | undefined;
   let broken = false;
   const run = async <T>(operation: (store: UseStore) => Promise<T>): Promise<T> => {
@@ -29,6 +31,8 @@ export function indexedDbAdapter(): StorageAdapter {
     set: (key, value) => run((s) => set(key, value, s)),
     remove: (key) => run((s) => del(key, s)),
     keys: () => run((s) => keys<string>(s)),
+    // A pending login belongs to the tab that started it.
+    pendingLoginsInSessionStorage: true,
   };
 }
 

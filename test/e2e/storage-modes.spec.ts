@@ -3,7 +3,7 @@ import { BUILDS, everythingStored, expect, openHarness, signIn, test } from './f
 const statusOf = (page: import('@playwright/test').Page) => page.evaluate(() => (window as any).client.state.status);
 
 test.describe('storage modes', () => {
-  test("'indexeddb' keeps the session across tabs and closed tabs, and logout clears it", async ({ page, context, stack }) => {
+  test("indexedDbStorage() keeps the session across tabs and closed tabs, and logout clears it", async ({ page, context, stack }) => {
     await page.goto(stack.app.origin + BUILDS.esm);
     await page.evaluate(() => localStorage.setItem('harness:options', '{"storage":"indexeddb"}'));
     await signIn(page, stack, 'esm');
@@ -27,7 +27,7 @@ test.describe('storage modes', () => {
     expect(await everythingStored(second)).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
   });
 
-  test("'memory' completes the redirect login but keeps tokens only until reload", async ({ page, stack }) => {
+  test("memoryStorage() completes the redirect login but keeps tokens only until reload", async ({ page, stack }) => {
     await page.goto(stack.app.origin + BUILDS.cdn);
     await page.evaluate(() => localStorage.setItem('harness:options', '{"storage":"memory"}'));
     const result = await signIn(page, stack, 'cdn');

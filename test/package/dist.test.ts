@@ -16,7 +16,7 @@ describe('the built package', () => {
     // No sessionStorage here: the session reads as signed out instead of crashing the render.
     expect(client.state.status).toBe('anonymous');
     expect(Object.keys(sdk).sort()).toEqual(
-      ['AuthClient', 'AuthError', 'ConfigError', 'LoginRequiredError', 'NetworkError', 'OAuthError', 'ProtocolError', 'StorageError', 'isAuthError'].sort(),
+      ['AuthClient', 'AuthError', 'ConfigError', 'LoginRequiredError', 'NetworkError', 'OAuthError', 'ProtocolError', 'StorageError', 'indexedDbStorage', 'isAuthError', 'memoryStorage'].sort(),
     );
   });
 
@@ -33,6 +33,9 @@ describe('the built package', () => {
     runInNewContext(source, Object.assign(window, { window, self: window, globalThis: window, URL, Symbol, TextEncoder, TextDecoder }));
     expect(typeof window.OidcSession.AuthClient).toBe('function');
     expect(window.OidcSession.isAuthError(new window.OidcSession.ProtocolError('state_missing', 'x'))).toBe(true);
+    // Script-tag apps cannot import: the CDN file carries the optional storage adapters too.
+    expect(window.OidcSession.memoryStorage()).toMatchObject({ perTab: true });
+    expect(typeof window.OidcSession.indexedDbStorage().get).toBe('function');
   });
 
   it('keeps oauth4webapi types out of the public declarations', () => {

@@ -64,8 +64,9 @@ console.log(typeof new AuthClient({ sessionServer: '/auth' }).login, error insta
 
   writeFileSync(
     join(dir, 'app.ts'),
-    `import { AuthClient, isAuthError, type AuthState, type User } from 'oidc-session';
-const client = new AuthClient({ issuer: 'https://op.example', clientId: 'app', redirectUri: 'https://app.example/cb', storage: 'indexeddb' });
+    `import { AuthClient, indexedDbStorage, isAuthError, type AuthState, type StorageAdapter, type User } from 'oidc-session';
+const storage: StorageAdapter = indexedDbStorage();
+const client = new AuthClient({ issuer: 'https://op.example', clientId: 'app', redirectUri: 'https://app.example/cb', storage });
 const state: AuthState = client.state;
 const user: Promise<User | undefined> = client.getUser();
 const stop: () => void = client.on('logout', (event) => console.log(event.reason, event.remote));

@@ -32,6 +32,9 @@ describe('AuthClient options', () => {
     ['postLogoutRedirectUri', { ...base, postLogoutRedirectUri: [] }],
     ['scope', { ...base, scope: 'profile email' }],
     ['storage', { ...base, storage: 'local' }],
+    // The built-in modes are imported adapters now; the old names are refused, not ignored.
+    ['storage', { ...base, storage: 'indexeddb' }],
+    ['storage', { ...base, storage: 'memory' }],
     ['storage', { ...base, storage: { get() {} } }],
     ['authorizationParams', { ...base, authorizationParams: { nonce: 'fixed' } }],
     ['authorizationParams', { ...base, authorizationParams: { prompt: 1 } }],

@@ -6,6 +6,10 @@ export async function startHarness(sdk) {
   const here = location.origin + location.pathname;
   // Tests set extra client options (storage mode, sharing, timeouts) for every tab through localStorage.
   const extra = JSON.parse(localStorage.getItem('harness:options') ?? '{}');
+  // Tests name the storage mode; the SDK takes the adapter itself.
+  if (extra.storage === 'indexeddb') extra.storage = sdk.indexedDbStorage();
+  else if (extra.storage === 'memory') extra.storage = sdk.memoryStorage();
+  else if (extra.storage === 'session') delete extra.storage;
   const client = new sdk.AuthClient({
     issuer: config.issuer,
     clientId: config.clientId,

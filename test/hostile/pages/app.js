@@ -13,6 +13,8 @@ export async function startApp(sdk) {
     }
   };
   const extra = JSON.parse(read('localStorage', 'hostile:options') ?? '{}');
+  // Tests name the storage mode; the SDK takes the adapter itself.
+  if (extra.storage === 'indexeddb') extra.storage = sdk.indexedDbStorage();
   const base = {
     clientId: config.clientId,
     redirectUri: `${config.app}/cb`,
