@@ -480,8 +480,10 @@ export class AuthClient extends StateHub {
    * One refresh across all tabs: under the cross-tab lock, first make sure no other tab already
    * renewed (or ended) the session, and only then spend the refresh token.
    */
-  async #runRefresh(current: SessionRecord): Promise<SessionRecord> {
-    return withLock(this.#keys.refreshLock, this.#options.requestTimeoutMs * 2, async () => {
+  #runRefresh(current: SessionRecord): Promise<SessionRecord> {
+    let handOver!: (record: SessionRecord) => void;
+    const renewed = new Promise<SessionRecord>((resolve) => (handOver = resolve));
+    const locked = withLock(this.#keys.refreshLock, this.#options.requestTimeoutMs * 2, async () => {
       const stored = await this.#tokens.load();
       if (stored === undefined) {
         await this.#end('expired', true).catch(ignore);
@@ -515,13 +517,16 @@ export class AuthClient extends StateHub {
         throw error;
       }
       await this.#persist(next);
-      // Before the lock is released: a tab that takes it next must see this refresh.
-      await this.#markBeacon(next, 0);
       this.#commit(next);
       this.#announce(next);
       this.emit('refresh', { expiresAt: next.expiresAt });
+      // The callers can go on; the lock is held until the beacon is written, so that a tab that takes
+      // it next sees this refresh.
+      handOver(next);
+      await this.#markBeacon(next, 0);
       return next;
     });
+    return Promise.race([renewed, locked]);
   }
 
   /**
