@@ -35,6 +35,7 @@ describe('AuthClient options', () => {
     // The built-in modes are imported adapters now; the old names are refused, not ignored.
     ['storage', { ...base, storage: 'indexeddb' }],
     ['storage', { ...base, storage: 'memory' }],
+    ['storage', { ...base, storage: 'session' }],
     ['storage', { ...base, storage: { get() {} } }],
     ['authorizationParams', { ...base, authorizationParams: { nonce: 'fixed' } }],
     ['authorizationParams', { ...base, authorizationParams: { prompt: 1 } }],
