@@ -83,9 +83,19 @@ export class ProtocolError extends AuthError {
   override name = 'ProtocolError';
 }
 
-/** The provider could not be reached or did not answer in time. The session, if any, is unchanged. */
+/**
+ * The provider could not be reached, did not answer in time, or said "try again later" (429, 5xx).
+ * The session, if any, is unchanged.
+ */
 export class NetworkError extends AuthError {
   override name = 'NetworkError';
+  /** Epoch ms before which the SDK will not try again (during a back-off), when known. */
+  readonly retryAt: number | undefined;
+
+  constructor(code: AuthErrorCode, message: string, retryAt?: number) {
+    super(code, message);
+    this.retryAt = retryAt;
+  }
 }
 
 /** Browser storage is missing, blocked or full. Nothing half-written was left behind. */
