@@ -13,6 +13,7 @@ const CONFIG_MARKER = '<!-- oidc-config -->';
 /**
  * @typedef {object} AppServerOptions
  * @property {number} [port] 0 picks a free port.
+ * @property {string} [host] `localhost` (default), or `127.0.0.1` to put the app on another site than the provider.
  * @property {Record<string, string>} pages URL prefix (e.g. `/demo/`) to a folder of HTML pages and assets.
  * @property {() => object} config The settings written into every page as `window.OIDC_CONFIG`.
  * @property {() => Array<(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, next: () => void) => void>} [middleware]
@@ -33,6 +34,12 @@ export function createAppHandler(options) {
   };
   const prefixes = Object.keys(statics).sort((a, b) => b.length - a.length);
   return (req, res) => {
+    // Only origin-form targets that parse as a path: Node's parser also passes `http://x:99999/`,
+    // `//a:b@x:70000/` or `*`, on which `new URL` below would throw out of the listener.
+    if (!req.url?.startsWith('/') || !URL.canParse(req.url, 'http://x')) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request target');
+      return;
+    }
     const chain = [...(options.middleware?.() ?? [])];
     const next = () => {
       const handler = chain.shift();
@@ -52,7 +59,8 @@ export function createAppHandler(options) {
     const prefix = prefixes.find((p) => path.startsWith(p));
     if (!prefix) return notFound(res);
     req.url = req.url?.slice(prefix.length - 1);
-    statics[prefix](req, res, () => notFound(res));
+    // The async handlers must not leave a rejection unhandled (a file that vanished, a closed socket).
+    Promise.resolve(statics[prefix](req, res, () => notFound(res))).catch(() => res.headersSent || notFound(res));
   }
 }
 
@@ -61,11 +69,11 @@ export async function startAppServer(options) {
   const server = createServer(createAppHandler(options));
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, 'localhost', () => resolve(undefined));
+    server.listen(options.port ?? 0, options.host ?? 'localhost', () => resolve(undefined));
   });
   const port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
   return {
-    origin: `http://localhost:${port}`,
+    origin: `http://${options.host ?? 'localhost'}:${port}`,
     close: () => new Promise((resolve) => server.close(() => resolve(undefined)).closeAllConnections()),
   };
 }

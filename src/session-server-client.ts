@@ -1,4 +1,5 @@
-import { ConfigError, LoginRequiredError, NetworkError, OAuthError } from './errors.js';
+import { authErrorCode } from './auth-error-codes.js';
+import { ConfigError, LoginRequiredError, NetworkError, OAuthError, ProtocolError } from './errors.js';
 import type { GetAccessTokenOptions, LoginOptions, LoginResult } from './client.js';
 import { assignLocation, currentHref, replaceHref } from './platform/location.js';
 import { onPageWake } from './platform/page-wake.js';
@@ -93,7 +94,8 @@ export class SessionServerClient extends StateHub {
   /**
    * Nothing to redeem here (the server did it); reports a failed login the server sent back as
    * `?auth_error=` (removing it from the address bar), else resolves with the user.
-   * @throws {@link OAuthError} with the server's error code, e.g. `access_denied`.
+   * @throws {@link OAuthError} with the server's error code, e.g. `access_denied`: one of the codes a
+   *   session server sends (src/auth-error-codes.ts), else `server_error`; never a description.
    */
   async handleCallback(url?: string | URL): Promise<LoginResult> {
     const here = currentHref();
@@ -102,11 +104,13 @@ export class SessionServerClient extends StateHub {
     if (error !== null) {
       page.searchParams.delete('auth_error');
       if (url === undefined) replaceHref(page.href);
-      throw new OAuthError(error, undefined, 'login');
+      // Any link can carry ?auth_error=: only the server's own codes come through, and no description.
+      throw new OAuthError(authErrorCode(error), undefined, 'login');
     }
     const user = await this.getUser();
     if (!user) throw new LoginRequiredError('login: no session');
-    return { user, returnTo: page.pathname + page.search + page.hash };
+    // The page's own path, normalised: `https://app//evil.test/` is a page here, but `//evil.test/` is another host.
+    return { user, returnTo: sameOriginPath(page.href, page.origin) ?? '/' };
   }
 
   /** The signed-in user's ID token claims, or `undefined` when signed out. */
@@ -143,11 +147,16 @@ export class SessionServerClient extends StateHub {
     return request;
   }
 
-  /** Ends the session on the server (which revokes the tokens) and goes to the provider's end-session page. */
+  /**
+   * Ends the session on the server (which revokes the tokens) and goes to the provider's end-session page.
+   * @throws {@link ProtocolError} (`insecure_endpoint`) when that page is not an http(s) URL; the session is ended all the same.
+   */
   async logout(): Promise<void> {
     const { redirectTo } = (await this.#json(await this.#request('logout', 'POST'))) as { redirectTo: string };
     this.#ended(false);
     this.#channel?.post({ v: 1, from: this.#tabId, type: 'logout', reason: 'user', at: this.#now() });
+    // The provider's end-session endpoint comes from its metadata: never navigate to `javascript:` or `data:`.
+    if (!/^https?:\/\//i.test(redirectTo)) throw new ProtocolError('insecure_endpoint', 'logout: the end-session address is not http(s)');
     this.#navigate(redirectTo);
   }
 

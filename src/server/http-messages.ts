@@ -1,4 +1,7 @@
 // Small helpers for the Web-standard responses the routes send and the requests they read.
+import { isAuthError, type NetworkError } from '../errors.js';
+import { nextAttemptAt } from '../retry-policy.js';
+import { SessionStoreError } from './errors.js';
 
 /** Anything with request headers: a Web `Request`, or Node's `IncomingMessage` (headers as an object). */
 export interface RequestLike {
@@ -13,16 +16,40 @@ export function header(request: RequestLike, name: string): string | undefined {
   return Array.isArray(value) ? value.join('; ') : typeof value === 'string' ? value : undefined;
 }
 
-/** A JSON response that no cache keeps. */
-export function json(status: number, body: unknown, cookies: readonly string[] = []): Response {
-  const headers = new Headers({ 'content-type': 'application/json', 'cache-control': 'no-store' });
+/** A JSON response that no cache keeps, with `extra` headers (e.g. `allow`, `retry-after`). */
+export function json(status: number, body: unknown, cookies: readonly string[] = [], extra: Readonly<Record<string, string>> = {}): Response {
+  const headers = new Headers({ 'content-type': 'application/json', 'cache-control': 'no-store', ...extra });
   for (const cookie of cookies) headers.append('set-cookie', cookie);
   return new Response(JSON.stringify(body), { status, headers });
 }
 
-/** A 303 redirect that no cache keeps (303: the browser follows it with a GET). */
+/**
+ * The answer for an error a route threw, by whose failure it is (a 5xx only for ours or upstream's):
+ * - the session store (`SessionStoreError`): 503 `session_store_unavailable`;
+ * - no usable session (`LoginRequiredError`, from any route): 401 `login_required`;
+ * - the provider unreachable, timing out or saying "later" (`NetworkError`: 429, 5xx, transport): 502
+ *   `provider_unavailable` with `Retry-After` (RFC 9110 §10.2.3) in seconds until `retryAt` (the
+ *   back-off), or until the policy's first wait when the error has none;
+ * - any other error from the provider's answers (`OAuthError`, `ProtocolError`): 502 `provider_error`;
+ * - anything else (`ConfigError`, a bug of ours): 500 `server_error`. No client input reaches it: every
+ *   request field a route reads is parsed into "absent" or a typed refusal first.
+ */
+export function errorResponse(error: unknown, now: number): Response {
+  if (error instanceof SessionStoreError) return json(503, { error: 'session_store_unavailable' });
+  if (!isAuthError(error) || error.code === 'invalid_config') return json(500, { error: 'server_error' });
+  if (error.code === 'login_required') return json(401, { error: 'login_required' });
+  if (error.code === 'storage_unavailable') return json(503, { error: 'session_store_unavailable' });
+  if (error.code !== 'network_error' && error.code !== 'timeout') return json(502, { error: 'provider_error' });
+  const retryAt = (error as NetworkError).retryAt ?? nextAttemptAt(now, 1);
+  return json(502, { error: 'provider_unavailable' }, [], { 'retry-after': String(Math.max(1, Math.ceil((retryAt - now) / 1000))) });
+}
+
+/**
+ * A 303 redirect that no cache keeps (303: the browser follows it with a GET) and whose URL no later
+ * page learns from a Referer (RFC 9700 §4.2.4: a callback URL carries the code).
+ */
 export function redirect(location: string, cookies: readonly string[] = []): Response {
-  const headers = new Headers({ location, 'cache-control': 'no-store' });
+  const headers = new Headers({ location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
   for (const cookie of cookies) headers.append('set-cookie', cookie);
   return new Response(null, { status: 303, headers });
 }

@@ -3,6 +3,7 @@
 import type { Session } from './sessions.js';
 import type { SessionServer } from './session-server.js';
 import { SessionStoreError } from './errors.js';
+import { isSameOriginRequest } from './csrf.js';
 
 /** The parts of Node's `IncomingMessage` the adapters read. */
 export interface NodeRequest {
@@ -18,72 +19,169 @@ export interface NodeResponse {
   statusCode: number;
   setHeader(name: string, value: string | string[]): unknown;
   end(body?: string): unknown;
+  /** Read, when present, to tell whether an answer has started. */
+  readonly headersSent?: boolean;
+  /** Called, when present, to drop a connection whose answer broke halfway. */
+  destroy?(): unknown;
 }
 
 type Next = (error?: unknown) => void;
 
+/** The methods any route serves; `new Request()` is never asked to carry another (it refuses TRACE, CONNECT, TRACK). */
+const SERVED_METHODS = new Set(['GET', 'HEAD', 'POST']);
+
 /**
  * The session server's routes for `http.createServer(...)` or as Express/Connect middleware
  * (`app.use(nodeHandler(server))`): requests under `basePath` are answered, others go to `next`
- * (or get a 404 without one).
+ * (or get a 404 without one). Nothing a client sends escapes as a throw or a rejection: a method no
+ * route serves is 405 before anything is built, a header `Headers` cannot hold is 400.
  */
 export function nodeHandler(server: SessionServer): (req: NodeRequest, res: NodeResponse, next?: Next) => void {
   return (req, res, next) => {
-    const path = (req.url ?? '/').split('?')[0] as string;
-    if (!server.owns(path)) {
+    const target = requestTarget(req.url);
+    if (!target || !server.owns(target.pathname)) {
       if (next) return next();
-      res.statusCode = 404;
-      res.end();
-      return;
+      return guarded(res, () => reply(res, 404, { error: 'not_found' }));
     }
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined && !name.startsWith(':')) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
-    // Only the path and query matter to the routes; the origin is the configured appUrl's.
-    const request = new Request(new URL(req.url ?? '/', 'http://localhost'), { method: req.method ?? 'GET', headers });
-    server.handle(request).then(
-      async (response) => {
-        res.statusCode = response.status;
-        response.headers.forEach((value, name) => name !== 'set-cookie' && res.setHeader(name, value));
-        const cookies = response.headers.getSetCookie();
-        if (cookies.length) res.setHeader('set-cookie', cookies);
-        res.end(req.method === 'HEAD' ? undefined : await response.text());
-      },
-      (error: unknown) => (next ? next(error) : ((res.statusCode = 500), res.end())),
-    );
+    guarded(res, () => {
+      const method = req.method ?? 'GET';
+      if (!SERVED_METHODS.has(method)) {
+        const allow = server.allowedMethods(target.pathname);
+        return allow ? reply(res, 405, { error: 'method_not_allowed' }, { allow }) : reply(res, 404, { error: 'not_found' });
+      }
+      const headers = requestHeaders(req.headers);
+      // Not dropped and carried on: a missing Origin or cookie would change what the routes decide.
+      if (!headers) return reply(res, 400, { error: 'invalid_request' });
+      // Only the path and query matter to the routes; the origin is the configured appUrl's.
+      const request = new Request(`http://localhost${target.pathAndQuery}`, { method, headers });
+      server
+        .handle(request)
+        .then((response) => send(req, res, response))
+        .catch((error: unknown) => guarded(res, () => (next ? next(error) : failed(res))));
+    });
   };
+}
+
+/**
+ * The path and query of a request target: origin-form (`/path?query`), or absolute-form, which a
+ * server MUST accept (RFC 9112 §3.2.2). Concatenated onto a placeholder origin, never resolved
+ * against one, so `//host/path` stays a path. Undefined for anything else (`*`, authority-form).
+ */
+function requestTarget(raw = '/'): { pathname: string; pathAndQuery: string } | undefined {
+  try {
+    const url = raw.startsWith('/') ? new URL(`http://localhost${raw}`) : /^https?:\/\//i.test(raw) ? new URL(raw) : undefined;
+    return url && { pathname: url.pathname, pathAndQuery: url.pathname + url.search };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Node's headers as `Headers`; undefined when one cannot be held (not a ByteString, not a token name). */
+function requestHeaders(raw: NodeRequest['headers']): Headers | undefined {
+  const headers = new Headers();
+  try {
+    for (const [name, value] of Object.entries(raw)) {
+      // Repeated Cookie lines join as one cookie-string (RFC 6265bis §5.8.3); other fields as a list.
+      if (value !== undefined && !name.startsWith(':')) headers.set(name, Array.isArray(value) ? value.join(name === 'cookie' ? '; ' : ', ') : value);
+    }
+    return headers;
+  } catch {
+    return undefined;
+  }
+}
+
+async function send(req: NodeRequest, res: NodeResponse, response: Response): Promise<void> {
+  const body = req.method === 'HEAD' ? undefined : await response.text();
+  res.statusCode = response.status;
+  response.headers.forEach((value, name) => name !== 'set-cookie' && res.setHeader(name, value));
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) res.setHeader('set-cookie', cookies);
+  res.end(body);
+}
+
+/** Runs `act`; a throw (a response object refusing a header, a closed socket) ends this answer, not the process. */
+function guarded(res: NodeResponse, act: () => unknown): void {
+  try {
+    act();
+  } catch {
+    failed(res);
+  }
+}
+
+/** Our own failure, after everything a client sent was handled: a bare 500 if nothing was sent yet, else the connection dropped. */
+function failed(res: NodeResponse): void {
+  try {
+    if (res.headersSent) res.destroy?.();
+    else {
+      res.statusCode = 500;
+      res.end();
+    }
+  } catch {
+    try {
+      res.destroy?.();
+    } catch {
+      // Nothing left to tell the client.
+    }
+  }
 }
 
 /** Options of {@link sessionMiddleware}. */
 export interface SessionMiddlewareOptions {
   /** Answer 401 (JSON) when there is no session instead of calling `next` with `req.oidcSession` unset. */
   required?: boolean;
+  /**
+   * Require the CSRF proof on every unsafe request (any method but GET, HEAD and OPTIONS): the
+   * `x-oidc-session: 1` header (`CSRF_HEADER`), and `Origin` / `Sec-Fetch-Site` same-origin when the browser sends them.
+   * Without it the answer is 403 `{ error: 'csrf_check_failed' }` and the route never runs. Default
+   * true; set false only for routes that are not reached with the session cookie from a browser, or
+   * that check CSRF themselves. The browser client sends the header on its own requests; the app's
+   * own `fetch` calls add `{ 'x-oidc-session': '1' }`.
+   */
+  csrf?: boolean;
 }
+
+/** Methods that change nothing (RFC 9110 §9.2.1): every other one needs the CSRF proof. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Express/Connect middleware for the app's own routes: sets `req.oidcSession` to the live session (or
  * undefined), sliding its idle expiry. A store outage answers 503 rather than passing an unknown state on.
  */
 export function sessionMiddleware(server: SessionServer, options: SessionMiddlewareOptions = {}): (req: NodeRequest, res: NodeResponse, next: Next) => void {
+  const csrf = options.csrf ?? true;
   return (req, res, next) => {
+    // Before the session is even read: a forged request learns nothing and slides nothing.
+    if (csrf && !SAFE_METHODS.has((req.method ?? 'GET').toUpperCase()) && !isSameOriginRequest(req, server.appOrigin)) {
+      return reply(res, 403, { error: 'csrf_check_failed' });
+    }
     // Only the stateless cookie mode ever renews the cookie here: collect it without a Headers object per request.
     const cookies: string[] = [];
-    server.getSession(req, { append: (_name, value) => void cookies.push(value) }).then(
-      (session) => {
-        if (cookies.length) res.setHeader('set-cookie', cookies);
-        if (!session && options.required) return reply(res, 401, { error: 'login_required' });
-        req.oidcSession = session;
-        next();
-      },
-      (error: unknown) => (error instanceof SessionStoreError ? reply(res, 503, { error: 'session_store_unavailable' }) : next(error)),
-    );
+    Promise.resolve()
+      .then(() => server.getSession(req, { append: (_name, value) => void cookies.push(value) }))
+      .then(
+        (session) => {
+          if (cookies.length) {
+            res.setHeader('set-cookie', cookies);
+            // Set-Cookie alone does not keep a shared cache from storing this answer and replaying the
+            // session cookie to others (RFC 9111 §3); the app may still choose otherwise after us.
+            res.setHeader('cache-control', 'no-store');
+          }
+          if (!session && options.required) return reply(res, 401, { error: 'login_required' });
+          req.oidcSession = session;
+          next();
+        },
+        (error: unknown) => (error instanceof SessionStoreError ? reply(res, 503, { error: 'session_store_unavailable' }) : next(error)),
+      )
+      // A throw from the response object, or from the app's own code run by next(), is not left as an
+      // unhandled rejection (which ends a Node process); next is not called twice.
+      .catch(() => failed(res));
   };
 }
 
-function reply(res: NodeResponse, status: number, body: unknown): void {
+function reply(res: NodeResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
   res.statusCode = status;
   res.setHeader('content-type', 'application/json');
   res.setHeader('cache-control', 'no-store');
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.end(JSON.stringify(body));
 }

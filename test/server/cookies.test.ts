@@ -6,11 +6,11 @@ import { MAX_COOKIE_BYTES, cookiesStartingWith, readCookie, serializeCookie } fr
 const NAME = '__Host-oidc-session';
 
 describe('readCookie', () => {
-  test('finds the exact name among others, trimmed; the first one wins', () => {
+  test('finds the exact name among others, SP/HTAB trimmed; a name carried twice is absent (test/server/cookie-parsing.test.ts)', () => {
     expect(readCookie(`a=1; ${NAME}=abc; b=2`, NAME)).toBe('abc');
     expect(readCookie(`${NAME}=abc`, NAME)).toBe('abc');
     expect(readCookie(`  ${NAME}  =  abc  ;x=y`, NAME)).toBe('abc');
-    expect(readCookie(`${NAME}=first; ${NAME}=second`, NAME)).toBe('first');
+    expect(readCookie(`${NAME}=first; ${NAME}=second`, NAME)).toBeUndefined();
     expect(readCookie(`${NAME}=a=b`, NAME)).toBe('a=b');
   });
 
