@@ -53,9 +53,11 @@ export default defineConfig([
     platform: 'node',
     noExternal: ['oauth4webapi'],
   },
-  // Both modes for <script> tags, exposing window.OidcSession.AuthClient with everything inside.
-  cdnBuild('oidc-session', 'src/index.ts'),
-  cdnBuild('oidc-session-server-mode', 'src/server-mode.ts'),
+  // Both modes for <script> tags, exposing window.OidcSession.AuthClient with everything inside. The
+  // entries install it themselves (src/platform/install-global.ts): the first copy on a page stays,
+  // a second one is refused with a console error instead of silently replacing it.
+  cdnBuild('oidc-session', 'src/cdn/oidc-session.ts'),
+  cdnBuild('oidc-session-server-mode', 'src/cdn/server-mode.ts'),
 ]);
 
 /** A minified IIFE for CDNs: `dist/<name>.global.js`, dependencies bundled in. */
@@ -63,7 +65,6 @@ function cdnBuild(name: string, entry: string): Options {
   return {
     entry: { [name]: entry },
     format: ['iife'],
-    globalName: 'OidcSession',
     // terser packs this build ~400 bytes (brotli) tighter than esbuild's minifier.
     minify: 'terser',
     terserOptions: { compress: { passes: 3, ecma: 2020, hoist_funs: true }, mangle: true, ecma: 2020 },
