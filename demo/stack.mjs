@@ -10,6 +10,7 @@ const demoPages = fileURLToPath(new URL('./public/', import.meta.url));
 /**
  * @param {object} [options]
  * @param {number} [options.appPort] 0 (default) picks a free port.
+ * @param {string} [options.appHost] `localhost` (default, the provider's site too) or `127.0.0.1` (another site than the provider's).
  * @param {number} [options.providerPort] 0 (default) picks a free port.
  * @param {number} [options.accessTokenTtl] Seconds; default 60.
  * @param {Record<string, string>} [options.pages] More URL prefixes to page folders (the tests' pages).
@@ -27,6 +28,7 @@ export async function startStack(options = {}) {
   let sessionServer;
   const app = await startAppServer({
     port: options.appPort ?? 0,
+    ...(options.appHost ? { host: options.appHost } : {}),
     pages: { '/demo/': demoPages, ...options.pages },
     config: () => config ?? {},
     middleware: () => sessionServer?.handlers ?? [],

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { checkAuthorizationParams, isLoopbackHost } from '../options.js';
+import { maxAgeOf } from './login-params.js';
 import { checkSecrets } from './seal.js';
 import { memoryStore } from './stores/memory.js';
 import type { CookieStore, SessionStore } from './stores/store.js';
@@ -9,12 +10,15 @@ export interface SessionServerOptions {
   /** The provider's issuer URL. `https:`, or `http:` on a loopback host for development. */
   issuer: string;
   clientId: string;
-  /** Makes this a confidential client. Omit for a public client (PKCE alone). */
+  /**
+   * The client's secret: a confidential client, as the browser-based-apps BCP expects of a BFF. Required
+   * unless `tokenEndpointAuthMethod: 'none'` says, explicitly, that this is a public client (PKCE alone).
+   */
   clientSecret?: string;
   /**
    * How the client authenticates at the token endpoint. Default: `client_secret_basic` when the provider
-   * advertises it (or advertises nothing), else `client_secret_post`; `none` without a secret. Set it to
-   * the method the client is registered with.
+   * advertises it (or advertises nothing), else `client_secret_post`. `none` makes a public client (and
+   * then `clientSecret` must be left out). Set it to the method the client is registered with.
    */
   tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
   /** The app's origin as users reach it, e.g. `https://app.example`. Redirect URIs, `returnTo` and CSRF checks hang off it. */
@@ -32,16 +36,55 @@ export interface SessionServerOptions {
   secret: string | readonly string[];
   /** `memoryStore()` (default, one process), `redisStore({ client })` (many), `cookieStore()` (stateless) or your own. */
   store?: SessionStore | CookieStore;
-  /** A session not used for this long ends. Default 1 day. Each use pushes it back. */
+  /**
+   * A session not used for this long ends. Default 1 day (86,400), as express-openid-connect's rolling
+   * duration. Each use pushes it back. OWASP's Session Management Cheat Sheet suggests minutes (2–5 for
+   * high-value apps, 15–30 for low-risk ones): set it lower where a shared or unattended device is likely.
+   */
   idleTimeoutSeconds?: number;
-  /** A session ends this long after login, however active. Default 7 days. */
+  /**
+   * A session ends this long after login, however active. Default 7 days (604,800), as
+   * express-openid-connect's absolute duration; OWASP suggests 4–8 hours for apps used at work. The
+   * provider's own session and refresh-token lifetimes do not extend it.
+   */
   absoluteTimeoutSeconds?: number;
   /** Serve `GET token`, handing the browser a fresh access token (token-mediating mode). Default false. */
   tokenRoute?: boolean;
-  /** Default `__Host-oidc-session`. */
+  /**
+   * Default `__Host-oidc-session`. Must keep the `__Host-` prefix: browsers then accept the cookie only
+   * from this host, `Secure`, with `Path=/`, so a sibling subdomain cannot plant one. Pending logins use
+   * `<cookieName>.login.<id>`.
+   */
   cookieName?: string;
-  /** Extra authorization parameters on every login (e.g. `{ audience: 'api' }`). */
+  /**
+   * Extra authorization parameters on every login (e.g. `{ audience: 'api' }`). They win over a login
+   * link's query: `GET login?prompt=...&max_age=...&acr_values=...` may only tighten them (a smaller
+   * `max_age`, more `prompt` interactions, a subset of the `acr_values`), never replace them.
+   */
   authorizationParams?: Readonly<Record<string, string>>;
+  /**
+   * Authentication context classes the app accepts (e.g. `['urn:mfa']`). When set, logins send them as
+   * `acr_values` (unless `authorizationParams` has its own) and the callback refuses an ID token whose
+   * `acr` claim is missing or not in this list (`auth_error=invalid_id_token`): a provider may ignore
+   * `acr_values` (OIDC Core §3.1.2.1), so the answer is what counts.
+   */
+  requiredAcr?: readonly string[];
+  /**
+   * `SameSite` of the session cookie. Default `'strict'`: a cross-site request never carries it, not
+   * even a top-level navigation. The login's own landing page is reached through a same-origin step
+   * so that it does carry the cookie. Choose `'lax'` when server-rendered pages must recognise a user
+   * who arrives by a link from another site on that first request (SPAs that call `GET session` do not
+   * need it). The short-lived pending-login cookie is always `Lax`: it must come along on the
+   * provider's redirect back.
+   */
+  sessionCookieSameSite?: 'strict' | 'lax';
+  /**
+   * Live sessions one user (`sub`) may hold at once; a login beyond it ends that user's oldest session.
+   * Default 50. It stops one account (a script replaying silent logins) from filling the store and
+   * pushing other users out. Concurrent logins of one user on several Redis-backed processes can
+   * exceed it briefly, by the logins that raced.
+   */
+  maxSessionsPerUser?: number;
   /** The one ID token signing algorithm accepted. Default `RS256`. */
   idTokenSigningAlg?: string;
   /** Renew access tokens this many seconds before they expire. Default 30. */
@@ -73,6 +116,9 @@ export interface ResolvedServerOptions {
   readonly cookieName: string;
   readonly secureCookies: boolean;
   readonly authorizationParams: Readonly<Record<string, string>>;
+  readonly requiredAcr: readonly string[] | undefined;
+  readonly sessionCookieSameSite: 'Strict' | 'Lax';
+  readonly maxSessionsPerUser: number;
   readonly idTokenSigningAlg: string;
   readonly leewayMs: number;
   readonly requestTimeoutMs: number;
@@ -81,10 +127,17 @@ export interface ResolvedServerOptions {
   readonly now: () => number;
 }
 
+/**
+ * Live sessions one user may hold by default; a login beyond it ends that user's oldest session. Enough
+ * for every device and browser profile a person uses within the idle timeout, few enough that one
+ * account replaying logins cannot fill a store.
+ */
+export const DEFAULT_MAX_SESSIONS_PER_USER = 50;
+
 const KNOWN = new Set([
   'issuer', 'clientId', 'clientSecret', 'tokenEndpointAuthMethod', 'appUrl', 'basePath', 'postLogoutRedirectUri', 'scope',
   'secret', 'store', 'idleTimeoutSeconds', 'absoluteTimeoutSeconds', 'tokenRoute', 'cookieName', 'authorizationParams',
-  'idTokenSigningAlg', 'leewaySeconds', 'requestTimeoutSeconds', 'storeTimeoutSeconds', 'fetch', 'now',
+  'requiredAcr', 'sessionCookieSameSite', 'maxSessionsPerUser', 'idTokenSigningAlg', 'leewaySeconds', 'requestTimeoutSeconds', 'storeTimeoutSeconds', 'fetch', 'now',
 ]);
 
 /** Validates options and applies defaults; throws {@link ConfigError} naming the first bad option. */
@@ -114,6 +167,11 @@ export function resolveServerOptions(input: SessionServerOptions): ResolvedServe
     throw new ConfigError('tokenEndpointAuthMethod', "expected 'client_secret_basic', 'client_secret_post' or 'none'");
   }
   if (method && method !== 'none' && !clientSecret) throw new ConfigError('clientSecret', `required by ${method}`);
+  // A public client only when asked for: a forgotten secret must not silently drop client authentication.
+  if (!method && !clientSecret) {
+    throw new ConfigError('clientSecret', "required for a confidential client; for a public client (PKCE only) set tokenEndpointAuthMethod: 'none'");
+  }
+  if (method === 'none' && clientSecret) throw new ConfigError('clientSecret', "not used with tokenEndpointAuthMethod 'none': remove one of them");
   const store = input.store ?? memoryStore({ ...(input.now ? { now: input.now } : {}) });
   if (!isStore(store)) throw new ConfigError('store', 'expected memoryStore(), redisStore(...), cookieStore() or a SessionStore');
   const tokenRoute = input.tokenRoute ?? false;
@@ -123,10 +181,30 @@ export function resolveServerOptions(input: SessionServerOptions): ResolvedServe
   const absoluteMs = seconds('absoluteTimeoutSeconds', input.absoluteTimeoutSeconds, 7 * 86_400);
   const cookieName = text('cookieName', input.cookieName, '__Host-oidc-session');
   if (!/^[\w\-.]+$/.test(cookieName)) throw new ConfigError('cookieName', 'expected letters, digits, "-", "_" or "."');
+  // Without the prefix a sibling subdomain can set its own cookie of that name for the parent domain
+  // (cookie tossing: the victim signed in as the attacker). RFC 6265bis §4.1.3.2.
+  if (!cookieName.startsWith('__Host-')) throw new ConfigError('cookieName', 'must start with "__Host-" so that no other host can set it');
   for (const name of ['fetch', 'now'] as const) {
     if (input[name] !== undefined && typeof input[name] !== 'function') throw new ConfigError(name, 'expected a function');
   }
   const postLogout = input.postLogoutRedirectUri === undefined ? `${app.origin}/` : secureUrl('postLogoutRedirectUri', input.postLogoutRedirectUri).href;
+  const authorizationParams = checkAuthorizationParams('authorizationParams', input.authorizationParams ?? {});
+  if (authorizationParams.max_age !== undefined && maxAgeOf(authorizationParams.max_age) === undefined) {
+    throw new ConfigError('authorizationParams', '"max_age" must be whole seconds (digits only)');
+  }
+  const requiredAcr = input.requiredAcr;
+  if (
+    requiredAcr !== undefined &&
+    (!Array.isArray(requiredAcr) || requiredAcr.length === 0 || !requiredAcr.every((acr) => typeof acr === 'string' && /^[\x21-\x7e]{1,256}$/.test(acr)))
+  ) {
+    throw new ConfigError('requiredAcr', 'expected a non-empty list of acr values (no spaces)');
+  }
+  const sameSite = input.sessionCookieSameSite ?? 'strict';
+  if (sameSite !== 'strict' && sameSite !== 'lax') throw new ConfigError('sessionCookieSameSite', "expected 'strict' or 'lax'");
+  const maxSessionsPerUser = input.maxSessionsPerUser ?? DEFAULT_MAX_SESSIONS_PER_USER;
+  if (!Number.isInteger(maxSessionsPerUser) || maxSessionsPerUser < 1 || maxSessionsPerUser > 10_000) {
+    throw new ConfigError('maxSessionsPerUser', 'expected a whole number from 1 to 10000');
+  }
   const alg = text('idTokenSigningAlg', input.idTokenSigningAlg, 'RS256');
   if (!/^([RPE]S(256|384|512)|EdDSA|Ed25519)$/.test(alg)) throw new ConfigError('idTokenSigningAlg', 'expected an asymmetric algorithm such as RS256');
   return {
@@ -147,7 +225,10 @@ export function resolveServerOptions(input: SessionServerOptions): ResolvedServe
     cookieName,
     // `__Host-` cookies must be Secure; browsers accept Secure cookies from http://localhost too.
     secureCookies: true,
-    authorizationParams: checkAuthorizationParams('authorizationParams', input.authorizationParams ?? {}),
+    authorizationParams,
+    requiredAcr: requiredAcr && Object.freeze([...requiredAcr]),
+    sessionCookieSameSite: sameSite === 'strict' ? 'Strict' : 'Lax',
+    maxSessionsPerUser,
     idTokenSigningAlg: alg,
     leewayMs: seconds('leewaySeconds', input.leewaySeconds, 30, 0),
     requestTimeoutMs: seconds('requestTimeoutSeconds', input.requestTimeoutSeconds, 10),

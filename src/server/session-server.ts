@@ -1,18 +1,23 @@
 import { OAuthError, isAuthError, type AuthError } from '../errors.js';
+import { authErrorCode } from '../auth-error-codes.js';
 import { sameOriginPath } from '../return-to.js';
 import { MAX_COOKIE_BYTES, cookiesStartingWith, readCookie, serializeCookie } from './cookies.js';
 import { isSameOriginRequest } from './csrf.js';
 import { SessionStoreError } from './errors.js';
-import { header, json, redirect, type RequestLike } from './http-messages.js';
+import { errorResponse, header, json, redirect, type RequestLike } from './http-messages.js';
 import { resolveServerOptions, type ResolvedServerOptions, type SessionServerOptions } from './options.js';
+import { landingPage } from './landing-page.js';
+import { loginParams } from './login-params.js';
 import { RelyingParty, type PendingLogin, type ServerTokens } from './relying-party.js';
 import { createSealer, type Sealer } from './seal.js';
 import { Sessions, type Session } from './sessions.js';
 
-/** Authorization parameters a login link may pass through `GET login?...` (the rest are the server's). */
-const LOGIN_QUERY_PARAMS = ['prompt', 'login_hint', 'ui_locales', 'max_age', 'acr_values'];
 const PENDING_LOGIN_SECONDS = 600;
+/** How far in the future a pending login's issue time may be (clocks of several servers disagree a little). */
+const PENDING_CLOCK_SKEW_MS = 60_000;
 const MAX_PENDING_LOGINS = 5;
+/** Five pending logins with a return path this long still fit one 4096-byte cookie each and a 16 KiB header. */
+const MAX_RETURN_TO_CHARS = 1024;
 
 /** A fresh access token as `GET token` and {@link SessionServer.getAccessToken} hand it out. */
 export interface AccessToken {
@@ -33,6 +38,12 @@ export interface SessionServer {
   /** True when `pathname` is one of this server's routes (for adapters deciding whether to handle a request). */
   owns(pathname: string): boolean;
   /**
+   * The `Allow` value of the route at `pathname` (`GET, HEAD` or `POST`), or undefined when no route
+   * is there (404). For adapters that answer 405 before building a `Request`, which cannot carry
+   * every method a client sends (TRACE, CONNECT, TRACK).
+   */
+  allowedMethods(pathname: string): string | undefined;
+  /**
    * The live session behind the request's cookie, or undefined; pushes the idle expiry back. In the
    * stateless cookie mode, pass the response's headers (a `Headers`, or anything with `append`) so a
    * renewed cookie can be set on them.
@@ -47,6 +58,8 @@ export interface SessionServer {
   getAccessToken(request: RequestLike): Promise<AccessToken | undefined>;
   /** The resolved configuration's cookie name (for tests and adapters). */
   readonly cookieName: string;
+  /** The app's origin (from `appUrl`): adapters check `Origin` against it (see {@link sessionMiddleware}). */
+  readonly appOrigin: string;
 }
 
 /**
@@ -63,7 +76,9 @@ export function createSessionServer(input: SessionServerOptions): SessionServer 
   const routes = new Routes(options, rp, sessions, pendingSealer);
   return {
     cookieName: options.cookieName,
+    appOrigin: options.appOrigin,
     owns: (pathname) => pathname === options.basePath || pathname.startsWith(`${options.basePath}/`),
+    allowedMethods: (pathname) => routes.allowedMethods(pathname),
     handle: (request) => routes.handle(request),
     getSession: async (request, responseHeaders) => {
       const found = await sessions.read(sessionCookieOf(request, options));
@@ -85,19 +100,14 @@ class Routes {
     readonly pendingSealer: Sealer,
   ) {}
 
+  /** Answers every request: nothing a route throws escapes, and the status says whose failure it was (`errorResponse`). */
   async handle(request: Request): Promise<Response> {
-    const url = new URL(request.url);
-    const route = url.pathname.startsWith(`${this.options.basePath}/`) ? url.pathname.slice(this.options.basePath.length + 1) : '';
-    const method = request.method;
-    const allowed: Record<string, string> = { login: 'GET', callback: 'GET', session: 'GET', logout: 'POST', ...(this.options.tokenRoute ? { token: 'GET' } : {}) };
-    if (!allowed[route]) return json(404, { error: 'not_found' });
-    if (method !== allowed[route] && !(method === 'HEAD' && allowed[route] === 'GET')) {
-      const response = json(405, { error: 'method_not_allowed' });
-      response.headers.set('allow', allowed[route] as string);
-      return response;
-    }
     try {
-      switch (route) {
+      const url = new URL(request.url);
+      const allow = this.allowedMethods(url.pathname);
+      if (!allow) return json(404, { error: 'not_found' });
+      if (!allow.split(', ').includes(request.method)) return json(405, { error: 'method_not_allowed' }, [], { allow });
+      switch (this.route(url.pathname)) {
         case 'login':
           return await this.login(request, url);
         case 'callback':
@@ -110,22 +120,33 @@ class Routes {
           return await this.token(request);
       }
     } catch (error) {
-      if (error instanceof SessionStoreError) return json(503, { error: 'session_store_unavailable' });
-      if (isAuthError(error) && (error.code === 'network_error' || error.code === 'timeout')) return json(502, { error: 'provider_unavailable' });
-      return json(500, { error: 'server_error' });
+      return errorResponse(error, this.options.now());
     }
+  }
+
+  /** The route name under `basePath` (`login`, ...), or '' for a path outside it. */
+  route(pathname: string): string {
+    const base = `${this.options.basePath}/`;
+    return pathname.startsWith(base) ? pathname.slice(base.length) : '';
+  }
+
+  /** See {@link SessionServer.allowedMethods}. A list, not an object lookup: `constructor` is no route. */
+  allowedMethods(pathname: string): string | undefined {
+    const route = this.route(pathname);
+    if (route === 'logout') return 'POST';
+    return ['login', 'callback', 'session', ...(this.options.tokenRoute ? ['token'] : [])].includes(route) ? 'GET, HEAD' : undefined;
   }
 
   /** `GET login?returnTo=/path`: starts a login and sends the browser to the provider. */
   async login(request: Request, url: URL): Promise<Response> {
-    const returnTo = sameOriginPath(url.searchParams.get('returnTo') ?? '/', this.options.appOrigin);
-    if (returnTo === undefined) return json(400, { error: 'invalid_return_to' });
-    const params: Record<string, string> = {};
-    for (const name of LOGIN_QUERY_PARAMS) {
-      const value = url.searchParams.get(name);
-      if (value !== null && value.length <= 256) params[name] = value;
-    }
-    const { url: authorizationUrl, pending } = await this.rp.authorizationUrl(returnTo, params);
+    // RFC 6749 §3.1's rule for parameters holds for ours too: one returnTo, or which one would be meant?
+    const returnTo = url.searchParams.getAll('returnTo').length > 1 ? undefined : sameOriginPath(url.searchParams.get('returnTo') ?? '/', this.options.appOrigin);
+    // It rides in the pending-login cookie: bounded so that cookie, and a handful of them, fit what browsers keep.
+    if (returnTo === undefined || returnTo.length > MAX_RETURN_TO_CHARS) return json(400, { error: 'invalid_return_to' });
+    // Configured parameters win; the link may only tighten them (src/server/login-params.ts).
+    const merged = loginParams(this.options.authorizationParams, url.searchParams, this.options.requiredAcr);
+    if ('refused' in merged) return json(400, { error: 'invalid_login_parameter', parameter: merged.refused });
+    const { url: authorizationUrl, pending } = await this.rp.authorizationUrl(returnTo, merged.params);
     const cookies = [serializeCookie(this.pendingName(pending.state), await this.pendingSealer.seal(JSON.stringify(pending)), this.cookieAttributes(PENDING_LOGIN_SECONDS))];
     // Abandoned logins expire by themselves; beyond a handful, drop the extra ones now.
     const open = cookiesStartingWith(header(request, 'cookie'), this.pendingPrefix());
@@ -135,6 +156,8 @@ class Routes {
 
   /** `GET callback`: completes the login, starts a new session, returns to the app. */
   async callback(request: Request, url: URL): Promise<Response> {
+    // HEAD (a link checker, a prefetching proxy) must not spend the one-time state and code.
+    if (request.method === 'HEAD') return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
     const state = url.searchParams.get('state') ?? '';
     const pendingName = this.pendingName(state);
     const sealed = state ? readCookie(header(request, 'cookie'), pendingName) : undefined;
@@ -142,6 +165,14 @@ class Routes {
     // No pending login (forged, replayed, reloaded, other browser): nothing is redeemed, any live session stays.
     if (!pending || pending.state !== state) return redirect(this.errorUrl('/', 'transaction_not_found'));
     const clear = serializeCookie(pendingName, '', this.cookieAttributes(0));
+    // The cookie's Max-Age binds only an honest browser; the sealed issue time binds everyone.
+    const now = this.options.now();
+    const expiresAt = pending.issuedAt + PENDING_LOGIN_SECONDS * 1000;
+    if (now >= expiresAt || pending.issuedAt > now + PENDING_CLOCK_SKEW_MS) return redirect(this.errorUrl(pending.returnTo, 'transaction_expired'), [clear]);
+    // Single use: the first callback for this state claims it; a concurrent one (a reload, a proxy's
+    // retry) or a replay redeems nothing, so the provider never sees the code twice (RFC 6749 §4.1.2).
+    // An answer without a code (an error) redeems nothing and needs no claim: anonymous error callbacks write nothing to the store.
+    if (url.searchParams.has('code') && !(await this.sessions.claimLogin(state, expiresAt))) return redirect(this.errorUrl(pending.returnTo, 'transaction_not_found'), [clear]);
     let result: Awaited<ReturnType<RelyingParty['redeem']>>;
     try {
       result = await this.rp.redeem(url, pending);
@@ -154,7 +185,10 @@ class Routes {
     await this.sessions.destroy(sessionCookieOf(request, this.options));
     const { cookie, session } = await this.sessions.create(result.user, result.tokens);
     if (cookie.length > MAX_COOKIE_BYTES - 200) return redirect(this.errorUrl(pending.returnTo, 'session_too_large'), [clear]);
-    return redirect(this.options.appOrigin + pending.returnTo, [clear, this.sessionCookie(cookie, session)]);
+    const cookies = [clear, this.sessionCookie(cookie, session)];
+    // A Strict cookie set here would not come along on a redirect in this cross-site chain: step through a same-origin page.
+    const landing = this.appUrl(pending.returnTo);
+    return this.options.sessionCookieSameSite === 'Strict' ? landingPage(landing, cookies) : redirect(landing, cookies);
   }
 
   /** `GET session`: the user and expiry as JSON, or 401. */
@@ -171,7 +205,7 @@ class Routes {
     const tokens = await this.sessions.destroy(sessionCookieOf(request, this.options));
     if (tokens?.refreshToken) await this.rp.revoke(tokens.refreshToken);
     const redirectTo = await this.rp.endSessionUrl(tokens?.idToken);
-    return json(200, { redirectTo }, [serializeCookie(this.options.cookieName, '', this.cookieAttributes(0))]);
+    return json(200, { redirectTo }, [serializeCookie(this.options.cookieName, '', this.cookieAttributes(0, 'session'))]);
   }
 
   /** `GET token` (opt-in): a fresh access token for the browser. */
@@ -189,11 +223,12 @@ class Routes {
   }
 
   sessionCookie(value: string, session: Session): string {
-    return serializeCookie(this.options.cookieName, value, this.cookieAttributes((session.absoluteExpiresAt - this.options.now()) / 1000));
+    return serializeCookie(this.options.cookieName, value, this.cookieAttributes((session.absoluteExpiresAt - this.options.now()) / 1000, 'session'));
   }
 
-  cookieAttributes(maxAge: number) {
-    return { maxAge, secure: this.options.secureCookies };
+  /** Attributes of the pending-login cookies (always Lax: they ride the provider's redirect back) or of the session cookie. */
+  cookieAttributes(maxAge: number, cookie: 'pending' | 'session' = 'pending') {
+    return { maxAge, secure: this.options.secureCookies, sameSite: cookie === 'session' ? this.options.sessionCookieSameSite : ('Lax' as const) };
   }
 
   pendingPrefix(): string {
@@ -205,9 +240,18 @@ class Routes {
     return this.pendingPrefix() + state.replace(/[^\w-]/g, '').slice(0, 16);
   }
 
+  /**
+   * `returnTo` (normalised once more) as an absolute URL on the app's origin: appended to the origin,
+   * never resolved against it, so no path can name another host (`//host/x` would, as a reference).
+   */
+  appUrl(returnTo: string): string {
+    return this.options.appOrigin + (sameOriginPath(returnTo, this.options.appOrigin) ?? '/');
+  }
+
+  /** Where a failed login lands: `returnTo` with `auth_error` set to a code of the alphabet (src/auth-error-codes.ts). */
   errorUrl(returnTo: string, code: string): string {
-    const url = new URL(returnTo, this.options.appOrigin);
-    url.searchParams.set('auth_error', code.replace(/[^\w.-]/g, '').slice(0, 64) || 'server_error');
+    const url = new URL(this.appUrl(returnTo));
+    url.searchParams.set('auth_error', authErrorCode(code));
     return url.href;
   }
 }
@@ -224,7 +268,13 @@ function toAccessToken(tokens: ServerTokens): AccessToken {
 function parsePending(text: string | undefined): PendingLogin | undefined {
   try {
     const value = text ? (JSON.parse(text) as PendingLogin) : undefined;
-    return value && typeof value.state === 'string' && typeof value.nonce === 'string' && typeof value.codeVerifier === 'string' && typeof value.returnTo === 'string'
+    return value &&
+      typeof value.state === 'string' &&
+      typeof value.nonce === 'string' &&
+      typeof value.codeVerifier === 'string' &&
+      typeof value.returnTo === 'string' &&
+      Number.isFinite(value.issuedAt) &&
+      (value.maxAge === undefined || Number.isSafeInteger(value.maxAge))
       ? value
       : undefined;
   } catch {

@@ -15,10 +15,10 @@ export function sessionServerCases(sessionStore: 'memory' | 'redis'): void {
       await signInOnPage(page, 'grace.hopper');
       await expect(page.locator('dl')).toContainText('Grace Hopper');
 
-      // The browser holds an HttpOnly, Secure, SameSite=Lax cookie and nothing else: no token anywhere.
+      // The browser holds an HttpOnly, Secure, SameSite=Strict cookie and nothing else: no token anywhere.
       const cookies = await page.context().cookies(stack.app.origin);
       const session = cookies.find((c) => c.name === '__Host-oidc-session');
-      expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
+      expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
       expect(await page.evaluate(() => document.cookie)).toBe('');
       const stored = await everythingStored(page);
       for (const token of stack.provider.issued) expect(stored).not.toContain(token);

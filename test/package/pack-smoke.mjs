@@ -44,7 +44,7 @@ console.log(typeof AuthClient, client.state.status, isAuthError(new Error('x')))
   if (cjs !== 'function anonymous false') throw new Error(`CJS require: ${cjs}`);
   step(`CJS require works on Node ${process.version}`);
 
-  const serverOptions = "{ issuer: 'https://op.example', clientId: 'app', appUrl: 'https://app.example', secret: 'x'.repeat(32) }";
+  const serverOptions = "{ issuer: 'https://op.example', clientId: 'app', clientSecret: 'client-secret', appUrl: 'https://app.example', secret: 'x'.repeat(32) }";
   const serverProbe = (load) => `${load}
 const server = createSessionServer(${serverOptions});
 const response = await server.handle(new Request('https://app.example/auth/session'));
@@ -80,7 +80,7 @@ export { state, user, stop };
 import { createSessionServer, redisStore, type Session, type SessionStore } from 'oidc-session/server';
 const client = new AuthClient({ sessionServer: '/auth' });
 const state: AuthState = client.state;
-const server = createSessionServer({ issuer: 'https://op.example', clientId: 'app', appUrl: 'https://app.example', secret: 'x'.repeat(32) });
+const server = createSessionServer({ issuer: 'https://op.example', clientId: 'app', clientSecret: 'client-secret', appUrl: 'https://app.example', secret: 'x'.repeat(32) });
 const session: Promise<Session | undefined> = server.getSession(new Request('https://app.example/'));
 const store: SessionStore = redisStore({ client: { sendCommand: async (args: string[]) => args.length } });
 export { state, session, store };

@@ -47,7 +47,7 @@ test('the idle slide re-sends the cookie once a tenth of the idle timeout has pa
   const late = await call(world, jar, '/auth/session');
   expect(late.status).toBe(200);
   const [renewed] = late.headers.getSetCookie();
-  expect(renewed).toMatch(new RegExp(`^${SESSION_COOKIE}=[\\w-]+; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=\\d+$`));
+  expect(renewed).toMatch(new RegExp(`^${SESSION_COOKIE}=[\\w-]+; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age=\\d+$`));
   const second = sessionCookie(jar);
   expect(second).not.toBe(first);
   expect((late.body as { expiresAt: number }).expiresAt).toBeGreaterThan(start.expiresAt + IDLE / 10);
@@ -74,7 +74,7 @@ test('logout clears the cookie and revokes nothing more (nothing was kept)', asy
   const out = await call(world, jar, '/auth/logout', { method: 'POST', csrf: true });
   expect(out.status).toBe(200);
   expect(new URL((out.body as { redirectTo: string }).redirectTo).pathname).toBe('/session/end');
-  expect(out.headers.getSetCookie()).toEqual([`${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=0`]);
+  expect(out.headers.getSetCookie()).toEqual([`${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age=0`]);
   expect(jar.cookies.has(SESSION_COOKIE)).toBe(false);
   expect((await call(world, jar, '/auth/session')).status).toBe(401);
   expect(world.provider.count('revocation')).toBe(revocations);

@@ -47,11 +47,27 @@ describe('bad options are refused, naming the option', () => {
     ['a string timeout', { storeTimeoutSeconds: '2' }, 'storeTimeoutSeconds'],
     ['a store that is no store', { store: { get() {} } }, 'store'],
     ['a cookie name with a space', { cookieName: 'my session' }, 'cookieName'],
+    // Cookie tossing from a sibling subdomain (RFC 6265bis §4.1.3.2): only __Host- names are host-only for sure.
+    ['a cookie name without the __Host- prefix', { cookieName: 'sid' }, 'cookieName'],
+    ['a cookie name with the weaker __Secure- prefix', { cookieName: '__Secure-sid' }, 'cookieName'],
+    ['a cookie name with the prefix in another case', { cookieName: '__host-sid' }, 'cookieName'],
     ['an unknown client authentication method', { tokenEndpointAuthMethod: 'private_key_jwt' }, 'tokenEndpointAuthMethod'],
     ['client_secret_post without a secret', { tokenEndpointAuthMethod: 'client_secret_post', clientSecret: undefined }, 'clientSecret'],
     ['a symmetric ID token algorithm', { idTokenSigningAlg: 'HS256' }, 'idTokenSigningAlg'],
     ['a clock that is no function', { now: 5 }, 'now'],
     ['an empty clientId', { clientId: ' ' }, 'clientId'],
+    // A public client only when asked for (browser-based-apps BCP §6.1: a BFF is a confidential client).
+    ['no clientSecret and no tokenEndpointAuthMethod', { clientSecret: undefined }, 'clientSecret'],
+    ["a clientSecret with tokenEndpointAuthMethod 'none'", { tokenEndpointAuthMethod: 'none' }, 'clientSecret'],
+    ['a configured max_age that is not whole seconds', { authorizationParams: { max_age: '1e3' } }, 'authorizationParams'],
+    ['an empty requiredAcr', { requiredAcr: [] }, 'requiredAcr'],
+    ['a requiredAcr with a space in a value', { requiredAcr: ['urn:a urn:b'] }, 'requiredAcr'],
+    ['a requiredAcr that is a string', { requiredAcr: 'urn:mfa' }, 'requiredAcr'],
+    ["sessionCookieSameSite 'none'", { sessionCookieSameSite: 'none' }, 'sessionCookieSameSite'],
+    ['a zero maxSessionsPerUser', { maxSessionsPerUser: 0 }, 'maxSessionsPerUser'],
+    ['a fractional maxSessionsPerUser', { maxSessionsPerUser: 2.5 }, 'maxSessionsPerUser'],
+    ['a string maxSessionsPerUser', { maxSessionsPerUser: '5' }, 'maxSessionsPerUser'],
+    ['an unbounded maxSessionsPerUser', { maxSessionsPerUser: Infinity }, 'maxSessionsPerUser'],
   ];
   test.each(cases)('%s', (_what, change, option) => {
     const error = configError({ ...valid, ...change });
@@ -82,6 +98,7 @@ describe('good options are accepted', () => {
       basePath: '/api/auth/', postLogoutRedirectUri: 'https://app.example/bye', scope: 'openid offline_access', store: memoryStore(),
       idleTimeoutSeconds: 60, absoluteTimeoutSeconds: 3600, tokenRoute: true, cookieName: '__Host-app', authorizationParams: { audience: 'api' },
       idTokenSigningAlg: 'ES256', leewaySeconds: 0, requestTimeoutSeconds: 5, storeTimeoutSeconds: 0.5, fetch, now: Date.now,
+      requiredAcr: ['urn:mfa'], sessionCookieSameSite: 'lax',
     }],
   ] as [string, Partial<SessionServerOptions>][])('%s', (_what, change) => {
     const server = createSessionServer({ ...valid, ...change });

@@ -42,9 +42,11 @@ export async function fetchLogin(loginUrl, jars = {}) {
     const jar = new URL(url).origin === appOrigin ? app : provider;
     const response = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header() } });
     jar.take(response);
-    const location = response.headers.get('location');
-    await response.arrayBuffer();
-    if (response.status < 300 || response.status >= 400 || !location) return { app, finalUrl: url, hops };
+    // The session server's landing page after the callback (SameSite=Strict cookie) moves on by a meta refresh.
+    const body = await response.text();
+    const refresh = response.status === 200 ? /<meta http-equiv="refresh" content="0;url=([^"]*)">/.exec(body) : null;
+    const location = response.headers.get('location') ?? (refresh ? refresh[1].replace(/&#(\d+);/g, (_, code) => String.fromCharCode(Number(code))) : null);
+    if ((response.status < 300 || response.status >= 400 || !location) && !refresh) return { app, finalUrl: url, hops };
     url = new URL(location, url).href;
   }
   throw new Error(`login did not finish: ${hops.join(' -> ')}`);
