@@ -14,9 +14,13 @@ const decoder = new TextDecoder();
 
 /** Encrypts and decrypts short strings with keys derived from the app's secrets. */
 export interface Sealer {
-  seal(plaintext: string): Promise<string>;
-  /** The plaintext, or undefined when the input was not sealed by one of our keys (tampered, truncated, foreign). */
-  unseal(sealed: string): Promise<string | undefined>;
+  /**
+   * Seals `plaintext`. A `context` (e.g. the store key the value is written under) is authenticated
+   * with it, not stored: the value opens only with the same context, so it cannot be moved elsewhere.
+   */
+  seal(plaintext: string, context?: string): Promise<string>;
+  /** The plaintext, or undefined when the input was not sealed by one of our keys for this context (tampered, truncated, foreign, moved). */
+  unseal(sealed: string, context?: string): Promise<string | undefined>;
 }
 
 /**
@@ -27,37 +31,55 @@ export interface Sealer {
 export function createSealer(secrets: readonly string[], purpose: string): Sealer {
   const keys = Promise.all(secrets.map((secret) => deriveKey(secret, purpose)));
   const opened = new Map<string, string>();
-  const remember = (sealed: string, plain: string) => {
+  const remember = (cacheKey: string, plain: string) => {
     if (opened.size >= OPENED_CACHE_SIZE) opened.delete(opened.keys().next().value as string);
-    opened.set(sealed, plain);
+    opened.set(cacheKey, plain);
     return plain;
   };
+  // The purpose is in the key already; it is in the additional data too so the binding reads on its own.
+  const params = (iv: Uint8Array<ArrayBuffer>, context: string | undefined): AesGcmParams =>
+    context === undefined ? { name: 'AES-GCM', iv } : { name: 'AES-GCM', iv, additionalData: encoder.encode(`oidc-session/${purpose}\n${context}`) };
   return {
-    async seal(plaintext) {
+    async seal(plaintext, context) {
       const [key] = await keys;
       const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-      const cipher = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key as CryptoKey, encoder.encode(plaintext)));
+      const cipher = new Uint8Array(await crypto.subtle.encrypt(params(iv, context), key as CryptoKey, encoder.encode(plaintext)));
       const out = new Uint8Array(IV_BYTES + cipher.length);
       out.set(iv);
       out.set(cipher, IV_BYTES);
       return toBase64Url(out);
     },
-    async unseal(sealed) {
-      const cached = opened.get(sealed);
+    async unseal(sealed, context) {
+      // Cached by context and text (a sealed text never contains a space): a moved value never hits.
+      const cacheKey = context === undefined ? sealed : `${context} ${sealed}`;
+      const cached = opened.get(cacheKey);
       if (cached !== undefined) return cached;
       const bytes = fromBase64Url(sealed);
       // 12-byte IV plus the 16-byte tag at least.
       if (!bytes || bytes.length < IV_BYTES + 16) return undefined;
       for (const key of await keys) {
         try {
-          const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.subarray(0, IV_BYTES) }, key, bytes.subarray(IV_BYTES));
-          return remember(sealed, decoder.decode(plain));
+          const plain = await crypto.subtle.decrypt(params(bytes.slice(0, IV_BYTES), context), key, bytes.subarray(IV_BYTES));
+          return remember(cacheKey, decoder.decode(plain));
         } catch {
           // Not this key (or tampered): try the next one.
         }
       }
       return undefined;
     },
+  };
+}
+
+/**
+ * A keyed hash (HMAC-SHA-256, base64url, 43 characters) of a value under each secret, newest first,
+ * with keys derived per purpose (HKDF) like the sealing keys. Used to name store entries without
+ * writing the session id, the cookie's secret, anywhere a store dump, replica or `MONITOR` shows.
+ */
+export function createKeyedHash(secrets: readonly string[], purpose: string): (value: string) => Promise<string[]> {
+  const keys = Promise.all(secrets.map((secret) => deriveHmacKey(secret, purpose)));
+  return async (value) => {
+    const data = encoder.encode(value);
+    return Promise.all((await keys).map(async (key) => toBase64Url(new Uint8Array(await crypto.subtle.sign('HMAC', key, data)))));
   };
 }
 
@@ -71,15 +93,16 @@ export function checkSecrets(value: unknown): string[] {
 }
 
 async function deriveKey(secret: string, purpose: string): Promise<CryptoKey> {
-  const material = await crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, ['deriveKey']);
-  return crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: encoder.encode(`oidc-session/${purpose}`) },
-    material,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
+  return crypto.subtle.deriveKey(hkdf(purpose), await secretMaterial(secret), { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
 }
+
+async function deriveHmacKey(secret: string, purpose: string): Promise<CryptoKey> {
+  return crypto.subtle.deriveKey(hkdf(purpose), await secretMaterial(secret), { name: 'HMAC', hash: 'SHA-256', length: 256 }, false, ['sign']);
+}
+
+const secretMaterial = (secret: string) => crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, ['deriveKey']);
+
+const hkdf = (purpose: string): HkdfParams => ({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: encoder.encode(`oidc-session/${purpose}`) });
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 

@@ -1,17 +1,23 @@
 // Sessions, independent of HTTP: create one at login, read and slide it on every request, hand out
-// fresh tokens (refreshing once across processes), end it. Store entries per session:
-//   s:<id>  the session (user claims and expiry times), sealed, small and read on every request;
-//   t:<id>  its tokens, sealed, read only when a token is needed;
-// so that sliding the idle expiry never rewrites tokens a concurrent refresh has just rotated. Both are
-// sealed with the server's secret: a session another server (another secret) wrote to a shared store
-// is no session here.
-import { LoginRequiredError, isAuthError } from '../errors.js';
+// fresh tokens (refreshing once across processes), end it. Store entries per session, where <h> is a
+// keyed hash of the session id (never the id: a store dump, replica or MONITOR must not yield cookies):
+//   s:<h>   the session (user claims and expiry times), sealed, small and read on every request;
+//   t:<h>   its tokens, sealed, read only when a token is needed;
+//   l:<h>   the refresh lock, while one process refreshes;
+// so that sliding the idle expiry never rewrites tokens a concurrent refresh has just rotated. Per user:
+//   u:<o>   the user's sessions (for the per-user cap), where <o> is a keyed hash of `sub`.
+// Every entry is sealed with the server's secret and bound to its own key (AES-GCM additional data):
+// a session another server (another secret) wrote to a shared store is no session here, and an entry
+// copied or swapped to another key does not open. Entries sharing <h> belong together (stores that
+// evict, like the memory store, evict them together).
+import { LoginRequiredError, NetworkError, isAuthError, type AuthError } from '../errors.js';
+import { nextAttemptAt } from '../retry-policy.js';
 import { parseStoredObject } from '../stored-json.js';
-import type { User } from '../token-set.js';
+import { renewalDueAt, type User } from '../token-set.js';
 import { SessionStoreError } from './errors.js';
 import type { ResolvedServerOptions } from './options.js';
 import type { RelyingParty, ServerTokens } from './relying-party.js';
-import { createSealer, isSessionId, newSessionId, type Sealer } from './seal.js';
+import { createKeyedHash, createSealer, isSessionId, newSessionId, toBase64Url, type Sealer } from './seal.js';
 import type { SessionStore } from './stores/store.js';
 
 /** A live session as the app sees it. Instants are epoch milliseconds. */
@@ -39,7 +45,27 @@ interface StoredSession {
 const LOCK_TTL_MS = 15_000;
 const LOCK_POLL_MS = 50;
 const MAX_SESSION_JSON = 65_536;
+/** Sessions whose refresh back-off this process remembers; the oldest is forgotten beyond it. */
+const MAX_BACKOFFS = 10_000;
 
+/** A user's sessions, oldest first: [store handle, absolute expiry]. */
+interface UserIndex {
+  readonly v: 1;
+  readonly sessions: ReadonlyArray<readonly [string, number]>;
+}
+
+/**
+ * The sessions of one server.
+ *
+ * Store keys are keyed hashes of the session id (HMAC-SHA-256, key from each secret by HKDF), one per
+ * secret. Rotation (`secret: [newest, ...older]`): a new session is keyed and sealed under the newest
+ * secret; a session is looked up under each secret's hash in turn, so sessions from before the rotation
+ * live on (their entries stay under the older secret's hash until they end, and each refresh re-seals
+ * their tokens with the newest key). A cookie that names no session costs one store read per listed
+ * secret. Dropping a secret from the list ends every session still keyed under it. The per-user index
+ * is keyed by the newest secret only: after a rotation a user's older sessions are not counted by the
+ * cap until they end.
+ */
 export class Sessions {
   readonly #options: ResolvedServerOptions;
   readonly #rp: RelyingParty;
@@ -48,8 +74,21 @@ export class Sessions {
   readonly #sessionSealer: Sealer;
   /** Sessions being ended for timing out, so that concurrent requests revoke their tokens once. */
   readonly #expiring = new Set<string>();
+  readonly #userSealer: Sealer;
+  /** Store handles of a session id, one per secret, newest first. */
+  readonly #handles: (id: string) => Promise<string[]>;
+  /** The store handle of a user: by the newest secret only (after a rotation a user's index starts afresh). */
+  readonly #ownerHandle: (sub: string) => Promise<string[]>;
+  /** The store handle each session read in this process was found under (rotation: maybe an older secret's). */
+  readonly #handleOf = new WeakMap<Session, string>();
   /** Refreshes in flight in this process, per session: concurrent requests share one. */
   readonly #refreshing = new Map<string, Promise<ServerTokens>>();
+  /**
+   * Refresh back-off per session, in this process (not shared through the store: each process makes
+   * at most one attempt per back-off step, and the store lock already serialises the attempts), with
+   * the error that started it.
+   */
+  readonly #backoff = new Map<string, { failures: number; until: number; error: AuthError }>();
 
   constructor(options: ResolvedServerOptions, rp: RelyingParty) {
     this.#options = options;
@@ -57,6 +96,9 @@ export class Sessions {
     this.#tokenSealer = createSealer(options.secrets, 'tokens');
     this.#cookieSealer = createSealer(options.secrets, 'session-cookie');
     this.#sessionSealer = createSealer(options.secrets, 'session');
+    this.#userSealer = createSealer(options.secrets, 'user-sessions');
+    this.#handles = createKeyedHash(options.secrets, 'store-key');
+    this.#ownerHandle = createKeyedHash(options.secrets.slice(0, 1), 'store-owner');
   }
 
   get #store(): SessionStore | undefined {
@@ -78,13 +120,17 @@ export class Sessions {
       if (tokens.refreshToken) void this.#rp.revoke(tokens.refreshToken);
       return { cookie: await this.#cookieSealer.seal(JSON.stringify({ id, ...stored })), session: toSession(id, stored) };
     }
-    const sealed = await this.#tokenSealer.seal(JSON.stringify(tokens));
+    const [handle] = (await this.#handles(id)) as [string];
+    const sealed = await this.#tokenSealer.seal(JSON.stringify(tokens), `t:${handle}`);
     // Tokens first: a session entry never points at tokens that are not there yet.
     // Both entries live exactly as long as the session: tokens never outlast it in the store.
-    await this.#call(() => store.set(`t:${id}`, sealed, stored.idleExp - now));
-    const sealedSession = await this.#sessionSealer.seal(JSON.stringify(stored));
-    await this.#call(() => store.set(`s:${id}`, sealedSession, stored.idleExp - now));
-    return { cookie: id, session: toSession(id, stored) };
+    await this.#call(() => store.set(`t:${handle}`, sealed, stored.idleExp - now));
+    const sealedSession = await this.#sessionSealer.seal(JSON.stringify(stored), `s:${handle}`);
+    await this.#call(() => store.set(`s:${handle}`, sealedSession, stored.idleExp - now));
+    await this.#capUserSessions(store, user.sub, handle, absExp);
+    const session = toSession(id, stored);
+    this.#handleOf.set(session, handle);
+    return { cookie: id, session };
   }
 
   /**
@@ -98,6 +144,7 @@ export class Sessions {
     const store = this.#store;
     let id: string;
     let stored: StoredSession | undefined;
+    let handle = '';
     if (!store) {
       const parsed = parseSession(await this.#cookieSealer.unseal(cookie));
       if (!parsed || typeof parsed.id !== 'string') return undefined;
@@ -106,36 +153,65 @@ export class Sessions {
     } else {
       if (!isSessionId(cookie)) return undefined;
       id = cookie;
-      const sealedSession = await this.#call(() => store.get(`s:${id}`));
-      stored = parseSession(sealedSession === undefined ? undefined : await this.#sessionSealer.unseal(sealedSession));
+      // Under the newest secret's handle, else an older one's (a session from before a rotation).
+      for (const candidate of await this.#handles(id)) {
+        const sealedSession = await this.#call(() => store.get(`s:${candidate}`));
+        if (sealedSession === undefined) continue;
+        handle = candidate;
+        stored = parseSession(await this.#sessionSealer.unseal(sealedSession, `s:${candidate}`));
+        break;
+      }
     }
     if (!stored || now >= stored.idleExp || now >= stored.absExp || stored.createdAt > now + 60_000) {
       if (stored && store) void this.#expire(id).catch(() => undefined);
       return undefined;
     }
     const idleExp = Math.min(now + this.#options.idleMs, stored.absExp);
-    if (idleExp - stored.idleExp < Math.min(this.#options.idleMs / 10, 60_000)) return { session: toSession(id, stored) };
+    if (idleExp - stored.idleExp < Math.min(this.#options.idleMs / 10, 60_000)) return { session: this.#found(id, stored, handle) };
     const slid: StoredSession = { ...stored, idleExp };
     if (!store) return { session: toSession(id, slid), renewedCookie: await this.#cookieSealer.seal(JSON.stringify({ id, ...slid })) };
     // Only if it still exists: a logout that landed after our read must stay a logout.
-    const sealedSlid = await this.#sessionSealer.seal(JSON.stringify(slid));
-    const [still] = await this.#call(() => Promise.all([store.update(`s:${id}`, sealedSlid, idleExp - now), store.touch(`t:${id}`, idleExp - now)]));
-    return still ? { session: toSession(id, slid) } : undefined;
+    const sealedSlid = await this.#sessionSealer.seal(JSON.stringify(slid), `s:${handle}`);
+    const [still] = await this.#call(() => Promise.all([store.update(`s:${handle}`, sealedSlid, idleExp - now), store.touch(`t:${handle}`, idleExp - now)]));
+    return still ? { session: this.#found(id, slid, handle) } : undefined;
+  }
+
+  #found(id: string, stored: StoredSession, handle: string): Session {
+    const session = toSession(id, stored);
+    if (handle) this.#handleOf.set(session, handle);
+    return session;
+  }
+
+  /** The handle a session's entries are stored under: where `read` found it, else looked up again. */
+  async #handleFor(session: Session): Promise<string | undefined> {
+    const known = this.#handleOf.get(session);
+    if (known) return known;
+    const store = this.#store;
+    if (!store || !isSessionId(session.id)) return undefined;
+    for (const handle of await this.#handles(session.id)) if ((await this.#call(() => store.get(`s:${handle}`))) !== undefined) return handle;
+    return undefined;
   }
 
   /**
    * The session's tokens with an access token valid for at least the leeway; refreshes when needed,
    * once per session across every process sharing the store (a lock in the store), once per process
-   * for concurrent callers. `invalid_grant` ends the session and throws {@link LoginRequiredError}.
+   * for concurrent callers.
+   * @throws {@link LoginRequiredError} when only a new login can give a token: no tokens, no refresh
+   *   token, `invalid_grant`, or a refreshed ID token for another user or login (the session is ended).
+   * @throws {@link NetworkError} when the provider is unreachable or says "later" (429, 5xx, timeout);
+   *   the session stays, and `retryAt` says when this session's next refresh is allowed. Until then no
+   *   request is sent to the provider for this session (one back-off per session, in this process).
    */
   async tokens(session: Session, forceRefresh = false): Promise<ServerTokens> {
-    const current = await this.#readTokens(session.id);
-    if (!current) throw new LoginRequiredError('session has no tokens');
+    const handle = await this.#handleFor(session);
+    const current = handle && (await this.#readTokens(handle));
+    if (!handle || !current) throw new LoginRequiredError('session has no tokens');
     if (!forceRefresh && this.#fresh(current)) return current;
-    let flight = this.#refreshing.get(session.id);
+    if (!current.refreshToken) throw new LoginRequiredError('the access token expired and the session has no refresh token');
+    let flight = this.#refreshing.get(handle);
     if (!flight) {
-      flight = this.#refreshLocked(session, current).finally(() => this.#refreshing.delete(session.id));
-      this.#refreshing.set(session.id, flight);
+      flight = this.#refreshLocked(session, handle, current).finally(() => this.#refreshing.delete(handle));
+      this.#refreshing.set(handle, flight);
     }
     return flight;
   }
@@ -144,9 +220,69 @@ export class Sessions {
   async destroy(cookie: string | undefined): Promise<ServerTokens | undefined> {
     const store = this.#store;
     if (!store || !cookie || !isSessionId(cookie)) return undefined;
-    const tokens = await this.#readTokens(cookie);
-    await this.#call(() => store.delete([`s:${cookie}`, `t:${cookie}`]));
+    const handles = await this.#handles(cookie);
+    let tokens: ServerTokens | undefined;
+    let sub: string | undefined;
+    for (const handle of handles) {
+      tokens ??= await this.#readTokens(handle);
+      if (sub === undefined) {
+        const sealed = await this.#call(() => store.get(`s:${handle}`));
+        sub = sealed === undefined ? undefined : parseSession(await this.#sessionSealer.unseal(sealed, `s:${handle}`))?.user.sub;
+        if (sub !== undefined) await this.#forgetUserSession(store, sub, handle);
+      }
+    }
+    await this.#call(() => store.delete(handles.flatMap((handle) => [`s:${handle}`, `t:${handle}`])));
+    for (const handle of handles) this.#backoff.delete(handle);
     return tokens;
+  }
+
+  /**
+   * Records a new session in its user's index and ends the user's oldest sessions beyond the cap
+   * (sessions already gone leave the index first). Read-modify-write: two logins of one user racing
+   * on two processes may both keep their entry, so the cap can be exceeded by the logins that raced.
+   * An ended session's refresh token is deleted, not revoked: providers that share one grant between
+   * a browser's logins (oidc-provider does) would revoke the newest session with it.
+   */
+  async #capUserSessions(store: SessionStore, sub: string, handle: string, absExp: number): Promise<void> {
+    const key = await this.#userKey(sub);
+    const now = this.#options.now();
+    let sessions = (await this.#readUserIndex(store, key)).filter(([h, exp]) => exp > now && h !== handle);
+    sessions.push([handle, absExp]);
+    const max = this.#options.maxSessionsPerUser;
+    if (sessions.length > max) {
+      const live: Array<readonly [string, number]> = [];
+      for (const entry of sessions) if (entry[0] === handle || (await this.#call(() => store.get(`s:${entry[0]}`))) !== undefined) live.push(entry);
+      const ended = live.slice(0, Math.max(0, live.length - max));
+      if (ended.length) await this.#call(() => store.delete(ended.flatMap(([h]) => [`s:${h}`, `t:${h}`])));
+      sessions = live.slice(ended.length);
+    }
+    await this.#writeUserIndex(store, key, sessions, now);
+  }
+
+  async #forgetUserSession(store: SessionStore, sub: string, handle: string): Promise<void> {
+    const key = await this.#userKey(sub);
+    const now = this.#options.now();
+    const sessions = (await this.#readUserIndex(store, key)).filter(([h, exp]) => exp > now && h !== handle);
+    if (sessions.length) await this.#writeUserIndex(store, key, sessions, now);
+    else await this.#call(() => store.delete([key]));
+  }
+
+  async #userKey(sub: string): Promise<string> {
+    return `u:${(await this.#ownerHandle(sub))[0] as string}`;
+  }
+
+  async #readUserIndex(store: SessionStore, key: string): Promise<Array<readonly [string, number]>> {
+    const sealed = await this.#call(() => store.get(key));
+    const index = parseStoredObject(sealed === undefined ? undefined : await this.#userSealer.unseal(sealed, key), MAX_SESSION_JSON) as Partial<UserIndex> | undefined;
+    if (index?.v !== 1 || !Array.isArray(index.sessions)) return [];
+    return index.sessions.filter((entry): entry is readonly [string, number] => Array.isArray(entry) && typeof entry[0] === 'string' && typeof entry[1] === 'number');
+  }
+
+  async #writeUserIndex(store: SessionStore, key: string, sessions: ReadonlyArray<readonly [string, number]>, now: number): Promise<void> {
+    const index: UserIndex = { v: 1, sessions };
+    const sealed = await this.#userSealer.seal(JSON.stringify(index), key);
+    const ttl = Math.max(...sessions.map(([, exp]) => exp)) - now;
+    await this.#call(() => store.set(key, sealed, ttl));
   }
 
   /** Ends a session that timed out: its entries go, and its refresh token is revoked at the provider. */
@@ -161,65 +297,104 @@ export class Sessions {
     }
   }
 
+  /**
+   * Usable without a refresh: browser mode's rule (`leewayMs` early, but never before half the
+   * lifetime nor within a second of receipt, so short lifetimes cannot cause a refresh storm).
+   */
   #fresh(tokens: ServerTokens): boolean {
-    return tokens.expiresAt === 0 || tokens.expiresAt - this.#options.leewayMs > this.#options.now();
+    const { expiresAt, receivedAt } = tokens;
+    if (expiresAt === 0) return true;
+    const due = receivedAt === undefined ? expiresAt - this.#options.leewayMs : renewalDueAt({ expiresAt, receivedAt }, this.#options.leewayMs / 1000);
+    return this.#options.now() < due;
   }
 
-  async #refreshLocked(session: Session, seen: ServerTokens): Promise<ServerTokens> {
+  async #refreshLocked(session: Session, handle: string, seen: ServerTokens): Promise<ServerTokens> {
     const store = this.#store as SessionStore;
+    this.#throwIfBackingOff(handle);
     const deadline = Date.now() + LOCK_TTL_MS;
     for (;;) {
-      const release = await this.#call(() => store.lock(`l:${session.id}`, LOCK_TTL_MS));
+      const release = await this.#call(() => store.lock(`l:${handle}`, LOCK_TTL_MS));
       if (release) {
         try {
           // Another process may have refreshed while we waited: use its tokens, never spend a rotated refresh token twice.
-          const latest = await this.#latestTokens(session.id, seen);
-          return latest.renewed ? latest.tokens : await this.#refreshNow(session, latest.tokens);
+          const latest = await this.#latestTokens(handle, seen);
+          if (latest.renewed) return latest.tokens;
+          this.#throwIfBackingOff(handle);
+          return await this.#refreshNow(session, handle, latest.tokens);
         } finally {
           await release().catch(() => undefined);
         }
       }
       if (Date.now() > deadline) throw new SessionStoreError('session store: refresh lock not released');
       await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
-      const latest = await this.#latestTokens(session.id, seen);
+      const latest = await this.#latestTokens(handle, seen);
       if (latest.renewed) return latest.tokens;
     }
   }
 
+  /**
+   * During a back-off no request is sent: a transient failure gives a {@link NetworkError} saying when
+   * the next attempt is allowed, any other (a malformed answer) the error the last attempt earned.
+   */
+  #throwIfBackingOff(handle: string): void {
+    const backoff = this.#backoff.get(handle);
+    if (!backoff || this.#options.now() >= backoff.until) return;
+    if (backoff.error instanceof NetworkError) throw new NetworkError(backoff.error.code, `refresh: backing off after "${backoff.error.message}"`, backoff.until);
+    throw backoff.error;
+  }
+
+  /**
+   * Counts a failed refresh that keeps the session (transient, or a malformed answer: retrying at once
+   * would not fix either) and returns the error to throw; a transient one says when to try again.
+   */
+  #backOff(handle: string, error: AuthError): AuthError {
+    const now = this.#options.now();
+    const failures = (this.#backoff.get(handle)?.failures ?? 0) + 1;
+    const retryAt = error instanceof NetworkError ? error.retryAt : undefined;
+    const until = nextAttemptAt(now, failures, retryAt === undefined ? 0 : retryAt - now);
+    const thrown = error instanceof NetworkError ? new NetworkError(error.code, error.message, until) : error;
+    this.#backoff.delete(handle);
+    if (this.#backoff.size >= MAX_BACKOFFS) this.#backoff.delete(this.#backoff.keys().next().value as string);
+    this.#backoff.set(handle, { failures, until, error: thrown });
+    return thrown;
+  }
+
   /** The stored tokens, and whether someone renewed them since `seen` was read. */
-  async #latestTokens(id: string, seen: ServerTokens): Promise<{ tokens: ServerTokens; renewed: boolean }> {
-    const tokens = await this.#readTokens(id);
+  async #latestTokens(handle: string, seen: ServerTokens): Promise<{ tokens: ServerTokens; renewed: boolean }> {
+    const tokens = await this.#readTokens(handle);
     if (!tokens) throw new LoginRequiredError('session ended');
     return { tokens, renewed: tokens.accessToken !== seen.accessToken && this.#fresh(tokens) };
   }
 
-  async #refreshNow(session: Session, tokens: ServerTokens): Promise<ServerTokens> {
+  async #refreshNow(session: Session, handle: string, tokens: ServerTokens): Promise<ServerTokens> {
     const store = this.#store as SessionStore;
     let next: ServerTokens;
     try {
-      next = await this.#rp.refresh(tokens);
+      next = await this.#rp.refresh(tokens, session.user);
     } catch (error) {
-      if (isAuthError(error) && (error as { error?: string }).error === 'invalid_grant') {
+      if (error instanceof LoginRequiredError || (isAuthError(error) && (error as { error?: string }).error === 'invalid_grant')) {
         await this.destroy(session.id);
+        if (error instanceof LoginRequiredError) throw error;
         throw new LoginRequiredError('the provider ended the session');
       }
-      throw error;
+      throw isAuthError(error) && !(error instanceof SessionStoreError) ? this.#backOff(handle, error) : error;
     }
+    this.#backoff.delete(handle);
     // No longer than the session entry can live: a slide right now would give it idle time from now.
     const now = this.#options.now();
     const ttl = Math.min(session.absoluteExpiresAt, now + this.#options.idleMs) - now;
     if (ttl <= 0) throw new LoginRequiredError('session expired');
     // Only if the session still exists: a logout during the refresh stays a logout.
-    const sealed = await this.#tokenSealer.seal(JSON.stringify(next));
-    if (!(await this.#call(() => store.update(`t:${session.id}`, sealed, ttl)))) throw new LoginRequiredError('session ended');
+    const sealed = await this.#tokenSealer.seal(JSON.stringify(next), `t:${handle}`);
+    if (!(await this.#call(() => store.update(`t:${handle}`, sealed, ttl)))) throw new LoginRequiredError('session ended');
     return next;
   }
 
-  async #readTokens(id: string): Promise<ServerTokens | undefined> {
+  async #readTokens(handle: string): Promise<ServerTokens | undefined> {
     const store = this.#store;
     if (!store) return undefined;
-    const sealed = await this.#call(() => store.get(`t:${id}`));
-    const parsed = parseStoredObject(sealed ? await this.#tokenSealer.unseal(sealed) : undefined, MAX_SESSION_JSON);
+    const sealed = await this.#call(() => store.get(`t:${handle}`));
+    const parsed = parseStoredObject(sealed ? await this.#tokenSealer.unseal(sealed, `t:${handle}`) : undefined, MAX_SESSION_JSON);
     return typeof parsed?.accessToken === 'string' ? (parsed as unknown as ServerTokens) : undefined;
   }
 
@@ -238,6 +413,32 @@ export class Sessions {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** States claimed in this process (cookie mode only): SHA-256 of the state -> when the claim may be forgotten. */
+  readonly #claimedLogins = new Map<string, number>();
+
+  /**
+   * Claims a pending login's `state` for its one callback; resolves false when it was claimed before
+   * (a concurrent or replayed callback), so a code is redeemed once. With a store, a lock under a
+   * SHA-256 of the state (`c:` prefix; never released, it expires at `expiresAt`) holds across every
+   * process. In cookie mode there is no shared store: a record in this process, expired claims
+   * dropped first and capped at 10,000 (past the cap the oldest go), which covers the reload and the
+   * proxy retry but not two processes behind a balancer.
+   */
+  async claimLogin(state: string, expiresAt: number): Promise<boolean> {
+    const now = this.#options.now();
+    if (expiresAt <= now) return false;
+    const key = `c:${toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(state))))}`;
+    const store = this.#store;
+    if (store) return (await this.#call(() => store.lock(key, expiresAt - now))) !== undefined;
+    const claimed = this.#claimedLogins;
+    if ((claimed.get(key) ?? 0) > now) return false;
+    if (claimed.size >= 10_000) for (const [old, until] of claimed) if (until <= now) claimed.delete(old);
+    while (claimed.size >= 10_000) claimed.delete(claimed.keys().next().value as string);
+    claimed.delete(key);
+    claimed.set(key, expiresAt);
+    return true;
   }
 }
 

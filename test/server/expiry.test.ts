@@ -2,7 +2,7 @@
 // slides the idle deadline (at most once per tenth of it), disuse past it ends the session, and the
 // absolute deadline ends it however busy it is.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { SESSION_COOKIE, call, eventually, fakeClock, login, sessionCookie, type App } from './harness.js';
+import { SESSION_COOKIE, call, eventually, fakeClock, login, sessionCookie, storeKey, type App } from './harness.js';
 import { openKind, worldForFile, type OpenStore } from './stores.js';
 import type { CookieJar } from '../support/fetch-login.mjs';
 
@@ -74,7 +74,7 @@ describe.each(['memory', 'redis', 'cookie'] as const)('expiry with the %s store'
     expect((await call(file.world, `${SESSION_COOKIE}=${stale}`, '/auth/session')).status).toBe(401);
     if (kind !== 'cookie') {
       // Its tokens go with it: `t:` lives no longer than `s:`.
-      await eventually('the expired session and its tokens leave the store', async () => (await opened.raw(`s:${stale}`)) === undefined && (await opened.raw(`t:${stale}`)) === undefined);
+      await eventually('the expired session and its tokens leave the store', async () => (await opened.raw(await storeKey(stale, 's'))) === undefined && (await opened.raw(await storeKey(stale, 't'))) === undefined);
     }
     // Redis TTLs run on real time, so there the server's own clock finds the session expired first: it
     // also revokes the refresh token. (The memory store shares the fake clock and drops both entries itself.)

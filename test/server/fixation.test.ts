@@ -1,7 +1,7 @@
 // Session fixation: a session cookie the browser already carries before login (chosen by an attacker,
 // or a real one from an earlier login) is never promoted; the login sets a new id and the old one ends.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SESSION_COOKIE, call, login, sessionCookie, type App } from './harness.js';
+import { SESSION_COOKIE, call, login, sessionCookie, storeKey, type App } from './harness.js';
 import { openKind, worldForFile, type OpenStore } from './stores.js';
 import { CookieJar } from '../support/fetch-login.mjs';
 
@@ -33,7 +33,7 @@ describe.each(['memory', 'redis'] as const)('fixation with the %s store', (kind)
     expect(id).not.toBe(planted);
     expect((await call(file.world, jar, '/auth/session')).status).toBe(200);
     expect((await call(file.world, `${SESSION_COOKIE}=${planted}`, '/auth/session')).status).toBe(401);
-    expect(await opened.raw(`s:${planted}`)).toBeUndefined();
+    expect(await opened.raw(await storeKey(planted, 's'))).toBeUndefined();
   });
 
   test('a previously valid id is replaced at login and ends', async () => {
@@ -45,8 +45,8 @@ describe.each(['memory', 'redis'] as const)('fixation with the %s store', (kind)
     expect((await call(file.world, jar, '/auth/session')).status).toBe(200);
     expect((await call(file.world, `${SESSION_COOKIE}=${earlier}`, '/auth/session')).status).toBe(401);
     expect((await call(file.world, `${SESSION_COOKIE}=${earlier}`, '/api/me')).status).toBe(401);
-    expect(await opened.raw(`s:${earlier}`)).toBeUndefined();
-    expect(await opened.raw(`t:${earlier}`)).toBeUndefined();
+    expect(await opened.raw(await storeKey(earlier, 's'))).toBeUndefined();
+    expect(await opened.raw(await storeKey(earlier, 't'))).toBeUndefined();
   });
 });
 

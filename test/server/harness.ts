@@ -7,7 +7,7 @@ import { createClient, type RedisClientType } from 'redis';
 import { startProvider } from '../../demo/provider.mjs';
 import { createSessionServer, nodeHandler, sessionMiddleware, type SessionServer, type SessionServerOptions } from '../../src/server/index.js';
 import type { ServerTokens } from '../../src/server/relying-party.js';
-import { createSealer } from '../../src/server/seal.js';
+import { createKeyedHash, createSealer } from '../../src/server/seal.js';
 import { CookieJar } from '../support/fetch-login.mjs';
 import { freePort } from '../support/redis-server.mjs';
 
@@ -35,6 +35,8 @@ export interface WorldConfig {
   authMethod?: string;
   /** Koa middleware run before the provider's routes (e.g. to slow the token endpoint down). */
   providerMiddleware?: Array<(ctx: any, next: () => Promise<void>) => Promise<void>>;
+  /** Adjusts oidc-provider's configuration (e.g. `acrValues`). */
+  configureProvider?: (configuration: any) => any;
 }
 
 export async function startWorld(config: WorldConfig = {}): Promise<World> {
@@ -46,6 +48,7 @@ export async function startWorld(config: WorldConfig = {}): Promise<World> {
     accessTokenTtl: config.accessTokenTtl ?? 60,
     autoLogin: config.autoLogin ?? 'ada',
     middleware: config.providerMiddleware ?? [],
+    ...(config.configureProvider ? { configure: config.configureProvider } : {}),
     clients: [
       {
         client_id: CLIENT_ID,
@@ -126,6 +129,8 @@ export interface LoginOptions {
   /** The browser's app cookies before the login (fixation tests); updated in place. */
   jar?: CookieJar;
   returnTo?: string;
+  /** More of `GET login`'s query (`prompt=login&max_age=60`), appended after `returnTo`. */
+  query?: string;
 }
 
 /**
@@ -138,7 +143,7 @@ export async function loginAt(world: World, options: LoginOptions = {}): Promise
   const provider = new CookieJar();
   const toBase = (url: string) => (url.startsWith(`${world.appOrigin}/`) ? base + url.slice(world.appOrigin.length) : url);
   const toOrigin = (url: string) => (url.startsWith(`${base}/`) ? world.appOrigin + url.slice(base.length) : url);
-  let url = `${base}/auth/login?returnTo=${encodeURIComponent(options.returnTo ?? '/home')}`;
+  let url = `${base}/auth/login?returnTo=${encodeURIComponent(options.returnTo ?? '/home')}${options.query ? `&${options.query}` : ''}`;
   const hops: string[] = [];
   /** Every Set-Cookie the app sent, in order. */
   const setCookies: string[] = [];
@@ -148,9 +153,11 @@ export async function loginAt(world: World, options: LoginOptions = {}): Promise
     const response = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header() } });
     jar.take(response);
     if (jar === app) setCookies.push(...response.headers.getSetCookie());
-    const location = response.headers.get('location');
-    await response.arrayBuffer();
-    if (response.status < 300 || response.status >= 400 || !location) return { jar: app, finalUrl: toOrigin(url), status: response.status, hops, setCookies };
+    // The callback's same-origin landing page (SameSite=Strict session cookie) moves on by a meta refresh.
+    const location = response.headers.get('location') ?? landingPageTarget(response, await response.text());
+    if ((response.status < 300 || response.status >= 400 || !location) && !(response.status === 200 && location)) {
+      return { jar: app, finalUrl: toOrigin(url), status: response.status, hops, setCookies };
+    }
     url = toBase(new URL(location, url).href);
   }
   throw new Error(`login did not finish: ${hops.join(' -> ')}`);
@@ -191,11 +198,22 @@ export function fakeClock(): { now: () => number; advance(ms: number): void } {
   return { now: () => Date.now() + offset, advance: (ms) => void (offset += ms) };
 }
 
+/**
+ * The store key of one of a session's entries (`s` the session, `t` its tokens, `l` its refresh lock),
+ * derived from the id as the server does with the test secret (or `secrets`).
+ * Stores never see the id itself.
+ */
+export async function storeKey(sessionId: string, entry: 's' | 't' | 'l' = 's', secrets: readonly string[] = [SECRET]): Promise<string> {
+  const [handle] = await createKeyedHash(secrets, 'store-key')(sessionId);
+  return `${entry}:${handle}`;
+}
+
 /** The tokens a session keeps in a store, opened with the test secret (`get` reads the raw store entry). */
 export async function storedTokens(get: (key: string) => Promise<string | null | undefined>, sessionId: string): Promise<ServerTokens | undefined> {
-  const sealed = await get(`t:${sessionId}`);
+  const key = await storeKey(sessionId, 't');
+  const sealed = await get(key);
   if (!sealed) return undefined;
-  const plain = await createSealer([SECRET], 'tokens').unseal(sealed);
+  const plain = await createSealer([SECRET], 'tokens').unseal(sealed, key);
   if (plain === undefined) throw new Error('the stored tokens do not open with the test secret');
   return JSON.parse(plain) as ServerTokens;
 }
@@ -235,6 +253,13 @@ export async function eventually(what: string, check: () => boolean | Promise<bo
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Where the session server's landing page (a 200 with a meta refresh) sends the browser, if this is one. */
+export function landingPageTarget(response: Response, body: string): string | null {
+  if (response.status !== 200 || !response.headers.get('content-type')?.startsWith('text/html')) return null;
+  const match = /<meta http-equiv="refresh" content="0;url=([^"]*)">/.exec(body);
+  return match ? (match[1] as string).replace(/&#(\d+);/g, (_, code) => String.fromCharCode(Number(code))) : null;
 }
 
 function safeJson(text: string): unknown {

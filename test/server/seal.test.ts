@@ -1,7 +1,7 @@
 // src/server/seal.ts: AES-256-GCM sealing with per-purpose keys, secret rotation, session ids.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { checkSecrets, createSealer, isSessionId, newSessionId } from '../../src/server/seal.js';
+import { checkSecrets, createKeyedHash, createSealer, isSessionId, newSessionId } from '../../src/server/seal.js';
 
 const NEW = 'new-secret-new-secret-new-secret-0001';
 const OLD = 'old-secret-old-secret-old-secret-0002';
@@ -59,6 +59,56 @@ describe('seal and unseal', () => {
     expect(await createSealer([OLD], 'tokens').unseal(byRotated)).toBeUndefined();
     // Once the old secret is dropped, what it sealed no longer opens.
     expect(await createSealer([NEW], 'tokens').unseal(byOld)).toBeUndefined();
+  });
+});
+
+// AES-GCM additional authenticated data (NIST SP 800-38D §5.2.1): a value sealed for one store key opens
+// only for that key, so entries cannot be swapped between sessions (issue 12 §1). Siblings: another
+// context, no context, the opened-value cache (a hit must not skip the binding), another purpose.
+describe('binding a sealed value to its context', () => {
+  test('opens only with the context it was sealed for', async () => {
+    const sealer = createSealer([NEW], 'tokens');
+    const sealed = await sealer.seal('x', 't:AAAA');
+    expect(await sealer.unseal(sealed, 't:AAAA')).toBe('x');
+    expect(await sealer.unseal(sealed, 't:BBBB')).toBeUndefined();
+    expect(await sealer.unseal(sealed, 's:AAAA')).toBeUndefined();
+    expect(await sealer.unseal(sealed)).toBeUndefined();
+    expect(await sealer.unseal(await sealer.seal('y'), 't:AAAA')).toBeUndefined();
+    expect(await createSealer([NEW], 'session').unseal(sealed, 't:AAAA')).toBeUndefined();
+  });
+
+  test('the cache of opened values never opens a value moved to another context', async () => {
+    const sealer = createSealer([NEW], 'tokens');
+    const sealed = await sealer.seal('cached', 'k1');
+    expect(await sealer.unseal(sealed, 'k1')).toBe('cached');
+    expect(await sealer.unseal(sealed, 'k2')).toBeUndefined();
+    expect(await sealer.unseal(sealed)).toBeUndefined();
+  });
+
+  test('rotation keeps working with a context', async () => {
+    const byOld = await createSealer([OLD], 'tokens').seal('old', 'k');
+    expect(await createSealer([NEW, OLD], 'tokens').unseal(byOld, 'k')).toBe('old');
+    expect(await createSealer([NEW, OLD], 'tokens').unseal(byOld, 'other')).toBeUndefined();
+  });
+});
+
+describe('createKeyedHash (store keys)', () => {
+  test('one hash per secret, newest first; deterministic; 43 base64url characters; none contains the input', async () => {
+    const id = newSessionId();
+    const [a, b] = await createKeyedHash([NEW, OLD], 'store-key')(id);
+    expect(a).toMatch(/^[\w-]{43}$/);
+    expect(b).toMatch(/^[\w-]{43}$/);
+    expect(a).not.toBe(b);
+    expect(await createKeyedHash([NEW], 'store-key')(id)).toEqual([a]);
+    expect(await createKeyedHash([OLD], 'store-key')(id)).toEqual([b]);
+    for (const hash of [a, b]) expect(hash).not.toContain(id.slice(0, 8));
+  });
+
+  test('a key per purpose, and another id hashes elsewhere', async () => {
+    const id = newSessionId();
+    const [forStore] = await createKeyedHash([NEW], 'store-key')(id);
+    expect(await createKeyedHash([NEW], 'store-owner')(id)).not.toEqual([forStore]);
+    expect(await createKeyedHash([NEW], 'store-key')(newSessionId())).not.toEqual([forStore]);
   });
 });
 

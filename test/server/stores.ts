@@ -13,7 +13,12 @@ export interface OpenStore {
   store: SessionStore | CookieStore;
   /** The raw entry under `key` (without the Redis prefix); undefined when absent or for the cookie store. */
   raw(key: string): Promise<string | undefined>;
-  /** Every key the store holds, prefix included (Redis only; the memory store cannot list). */
+  /** Writes a raw entry (tests that tamper with the store: swapped or copied entries). */
+  put(key: string, value: string, ttlMs?: number): Promise<void>;
+  /**
+   * Every key the store holds, without the Redis prefix: Redis lists them (KEYS); for the memory store,
+   * every key ever written that still has an entry. Undefined for the cookie store.
+   */
   keys?(): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -21,10 +26,29 @@ export interface OpenStore {
 /** Opens a store of `kind`; Redis kinds need `redisUrl` and start empty (FLUSHALL). */
 export async function openStore(kind: StoreKind, options: { redisUrl?: string; now?: () => number } = {}): Promise<OpenStore> {
   if (kind === 'memory') {
-    const store = memoryStore(options.now ? { now: options.now } : {});
-    return { kind, store, raw: (key) => store.get(key), close: async () => {} };
+    const inner = memoryStore(options.now ? { now: options.now } : {});
+    // The memory store cannot list its keys: remember every key written through it.
+    const written = new Set<string>();
+    const store: SessionStore = {
+      ...inner,
+      set: (key, value, ttlMs) => (written.add(key), inner.set(key, value, ttlMs)),
+      update: (key, value, ttlMs) => (written.add(key), inner.update(key, value, ttlMs)),
+      lock: (key, ttlMs) => (written.add(key), inner.lock(key, ttlMs)),
+    };
+    return {
+      kind,
+      store,
+      raw: (key) => inner.get(key),
+      put: (key, value, ttlMs = 3_600_000) => inner.set(key, value, ttlMs),
+      keys: async () => {
+        const present: string[] = [];
+        for (const key of written) if ((await inner.get(key)) !== undefined) present.push(key);
+        return present;
+      },
+      close: async () => {},
+    };
   }
-  if (kind === 'cookie') return { kind, store: cookieStore(), raw: async () => undefined, close: async () => {} };
+  if (kind === 'cookie') return { kind, store: cookieStore(), raw: async () => undefined, put: async () => {}, close: async () => {} };
   if (!options.redisUrl) throw new Error(`the ${kind} store needs a redis-server`);
   if (kind === 'redis') {
     const client = await redisClient(options.redisUrl);
@@ -33,7 +57,8 @@ export async function openStore(kind: StoreKind, options: { redisUrl?: string; n
       kind,
       store: redisStore({ client }),
       raw: async (key) => (await client.get(`oidc-session:${key}`)) ?? undefined,
-      keys: () => client.keys('oidc-session:*'),
+      put: async (key, value, ttlMs = 3_600_000) => void (await client.set(`oidc-session:${key}`, value, { PX: ttlMs })),
+      keys: async () => (await client.keys('oidc-session:*')).map((key) => key.slice('oidc-session:'.length)),
       close: async () => void client.destroy(),
     };
   }
@@ -45,7 +70,8 @@ export async function openStore(kind: StoreKind, options: { redisUrl?: string; n
     kind,
     store: redisStore({ client }),
     raw: async (key) => (await client.get(`oidc-session:${key}`)) ?? undefined,
-    keys: () => client.keys('oidc-session:*'),
+    put: async (key, value, ttlMs = 3_600_000) => void (await client.set(`oidc-session:${key}`, value, 'PX', ttlMs)),
+    keys: async () => (await client.keys('oidc-session:*')).map((key) => key.slice('oidc-session:'.length)),
     close: async () => void client.disconnect(),
   };
 }

@@ -1,7 +1,7 @@
 // The opt-in token route: 404 unless enabled; a real access token; concurrent requests after expiry
 // share one refresh; a refresh the provider refuses (invalid_grant) ends the session.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CLIENT_ID, CLIENT_SECRET, SECRET, SESSION_COOKIE, call, fakeClock, login, revokeAtProvider, sessionCookie, startWorld, storedTokens, type App, type World } from './harness.js';
+import { CLIENT_ID, CLIENT_SECRET, SECRET, SESSION_COOKIE, call, fakeClock, login, revokeAtProvider, sessionCookie, startWorld, storeKey, storedTokens, type App, type World } from './harness.js';
 import { createSessionServer } from '../../src/server/index.js';
 import { openKind, redisForFile, type OpenStore } from './stores.js';
 
@@ -134,8 +134,8 @@ describe.each(['memory', 'redis'] as const)('the token route with the %s store',
     expect(refreshes()).toBe(before + 1);
     expect((await call(world, `${SESSION_COOKIE}=${id}`, '/auth/session')).status).toBe(401);
     expect((await call(world, `${SESSION_COOKIE}=${id}`, '/api/me')).status).toBe(401);
-    expect(await opened.raw(`s:${id}`)).toBeUndefined();
-    expect(await opened.raw(`t:${id}`)).toBeUndefined();
+    expect(await opened.raw(await storeKey(id, 's'))).toBeUndefined();
+    expect(await opened.raw(await storeKey(id, 't'))).toBeUndefined();
   });
 });
 

@@ -4,8 +4,16 @@ import type { SessionStore } from './store.js';
 export interface MemoryStoreOptions {
   /** The clock, in ms since the epoch (tests pass the session server's fake clock). Default `Date.now`. */
   now?: () => number;
-  /** Entries kept at most; the oldest are dropped beyond it. Default 100,000. */
+  /**
+   * Entries kept at most. Beyond it, expired entries go first, then one-time login claims (`c:`), then
+   * the least recently used sessions, each with all its entries (see {@link SessionStore}). Default 100,000.
+   */
   maxEntries?: number;
+}
+
+interface Entry {
+  value: string;
+  expiresAt: number;
 }
 
 /**
@@ -15,25 +23,78 @@ export interface MemoryStoreOptions {
 export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
   const now = options.now ?? Date.now;
   const maxEntries = options.maxEntries ?? 100_000;
-  const entries = new Map<string, { value: string; expiresAt: number }>();
-  let writes = 0;
+  const entries = new Map<string, Entry>();
+  // Entries that belong together (same group, see groupOf), least recently used first: a Map keeps
+  // insertion order, and every use moves the group to the end.
+  const groups = new Map<string, Set<string>>();
+  // One-time login claims (`c:` keys), oldest first: when full they make room before any session does,
+  // so anonymous callbacks (each writes a claim) cannot push signed-in users out.
+  const claims = new Set<string>();
+  let size = 0;
+  // No sweep before this instant: no entry expires earlier (and sweeps, a full scan, are a second apart).
+  let sweepAt = Infinity;
 
+  const use = (key: string) => {
+    const group = groupOf(key);
+    const members = groups.get(group);
+    if (!members) return;
+    groups.delete(group);
+    groups.set(group, members);
+  };
+  const remove = (key: string) => {
+    if (!entries.delete(key)) return;
+    size--;
+    claims.delete(key);
+    const group = groupOf(key);
+    const members = groups.get(group);
+    members?.delete(key);
+    if (members?.size === 0) groups.delete(group);
+  };
   const live = (key: string) => {
     const entry = entries.get(key);
-    if (entry && entry.expiresAt <= now()) entries.delete(key);
+    if (entry && entry.expiresAt <= now()) remove(key);
     return entry && entry.expiresAt > now() ? entry : undefined;
   };
+  const sweep = () => {
+    const at = now();
+    sweepAt = Infinity;
+    for (const [key, entry] of entries) {
+      if (entry.expiresAt <= at) remove(key);
+      else sweepAt = Math.min(sweepAt, entry.expiresAt);
+    }
+    sweepAt = Math.max(sweepAt, at + 1_000);
+  };
   const put = (key: string, value: string, ttlMs: number) => {
-    entries.delete(key);
-    entries.set(key, { value, expiresAt: now() + ttlMs });
-    // Sweep expired entries now and then, and keep under the cap (Map keeps insertion order: oldest first).
-    if (++writes % 1000 === 0) for (const k of [...entries.keys()]) live(k);
-    while (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+    const expiresAt = now() + ttlMs;
+    if (!entries.has(key)) size++;
+    entries.set(key, { value, expiresAt });
+    sweepAt = Math.min(sweepAt, expiresAt);
+    const group = groupOf(key);
+    const members = groups.get(group) ?? new Set<string>();
+    members.add(key);
+    groups.delete(group);
+    groups.set(group, members);
+    if (key.startsWith('c:')) claims.add(key);
+    if (size <= maxEntries) return;
+    // Full: what has expired goes first; then claims; then whole groups, least recently used first (never the one just written).
+    if (now() >= sweepAt) sweep();
+    for (const claim of claims) {
+      if (size <= maxEntries) return;
+      if (claim !== key) remove(claim);
+    }
+    for (const [oldest, keys] of groups) {
+      if (size <= maxEntries || oldest === group) break;
+      for (const member of [...keys]) remove(member);
+    }
   };
 
   return {
     kind: 'store',
-    get: async (key) => live(key)?.value,
+    get: async (key) => {
+      const entry = live(key);
+      if (entry) use(key);
+      return entry?.value;
+    },
     set: async (key, value, ttlMs) => put(key, value, ttlMs),
     update: async (key, value, ttlMs) => {
       if (!live(key)) return false;
@@ -42,15 +103,26 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     },
     touch: async (key, ttlMs) => {
       const entry = live(key);
-      if (entry) entry.expiresAt = now() + ttlMs;
-      return entry !== undefined;
+      if (!entry) return false;
+      entry.expiresAt = now() + ttlMs;
+      use(key);
+      return true;
     },
-    delete: async (keys) => void keys.forEach((key) => entries.delete(key)),
+    delete: async (keys) => void keys.forEach(remove),
     lock: async (key, ttlMs) => {
       if (live(key)) return undefined;
       const token = `${Math.random()}`;
       put(key, token, ttlMs);
-      return async () => void (entries.get(key)?.value === token && entries.delete(key));
+      return async () => void (entries.get(key)?.value === token && remove(key));
     },
   };
+}
+
+/**
+ * The group of a key: what follows its first `:` (the session server names a session's entries
+ * `s:<h>`, `t:<h>`, `l:<h>`), or the whole key when it has none.
+ */
+function groupOf(key: string): string {
+  const colon = key.indexOf(':');
+  return colon < 0 ? key : key.slice(colon + 1);
 }

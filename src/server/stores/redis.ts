@@ -23,7 +23,13 @@ const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 /**
  * Sessions in Redis, shared by every process that uses the same server and prefix: they survive
  * restarts, and a logout on one instance ends the session on all of them. Entries expire with Redis
- * TTLs, so nothing needs cleaning up.
+ * TTLs, so nothing needs cleaning up. Keys are hashes, never session ids (see `SessionStore`).
+ *
+ * The per-user session cap holds here too: the session server keeps each user's sessions in a `u:`
+ * entry and ends the oldest at login. Two logins of one user racing on two processes may both stay,
+ * exceeding the cap by the logins that raced. Redis's own eviction (`maxmemory-policy`) knows nothing
+ * of sessions: prefer `noeviction` or `volatile-ttl` with enough memory; an entry Redis drops anyway is
+ * a signed-out session (or one whose `GET token` asks for a new login), never another user's.
  */
 export function redisStore(options: RedisStoreOptions): SessionStore {
   const client = options?.client as Record<string, unknown> | undefined;

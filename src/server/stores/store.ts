@@ -1,7 +1,13 @@
 /**
  * Where the session server keeps sessions: a small key-value contract that any database can meet.
- * Values are strings the server wrote (tokens inside are already encrypted). Every entry has a
- * time to live; the server checks expiry itself too, so a store's TTL is garbage collection only.
+ * Values are strings the server wrote, already encrypted and bound to their key; keys are
+ * `<kind>:<h>` where `<h>` is a keyed hash, never a session id, so reading the store (a dump, a
+ * replica, `MONITOR`) yields no session cookie. Entries whose keys share the part after the first
+ * `:` belong to one session (`s:` the session, `t:` its tokens, `l:` its refresh lock): a store that
+ * evicts entries before their time should evict them together, as `memoryStore()` does, and evict
+ * one-time login claims (`c:<h>`, taken with `lock()` and never released) before any session. Every
+ * entry has a time to live; the server checks expiry itself too, so a store's TTL is garbage
+ * collection only.
  */
 export interface SessionStore {
   /** Marks this as a server-side store (the stateless cookie mode has no store). */
