@@ -2,19 +2,24 @@
 // exchange, refresh, revocation and the end-session URL, all through oauth4webapi's request builders
 // and response checks (on the server, bundle size is no reason to hand-write requests).
 import * as oauth from 'oauth4webapi';
-import { ProtocolError } from '../errors.js';
-import { checkIdToken } from '../id-token-checks.js';
+import { LoginRequiredError, NetworkError, ProtocolError } from '../errors.js';
+import { isTimeout } from '../http.js';
+import { checkMetadata } from '../discovery.js';
+import { checkIdToken, refreshedClaimMismatch } from '../id-token-checks.js';
+import { isTransientStatus, nextAttemptAt, retryAfterMs } from '../retry-policy.js';
 import { toAuthError } from '../map-error.js';
 import { tokenErrorCode } from '../callback.js';
-import { MAX_TOKEN_LENGTH, type User } from '../token-set.js';
+import { MAX_LIFETIME_SECONDS, MAX_TOKEN_LENGTH, type User } from '../token-set.js';
 import type { ResolvedServerOptions } from './options.js';
 
 /** Tokens as the server keeps them (sealed at rest). */
 export interface ServerTokens {
   readonly accessToken: string;
   readonly tokenType: string;
-  /** Epoch ms; 0 when the provider did not say. */
+  /** Epoch ms; 0 when the provider did not say. At most a day after `receivedAt`. */
   readonly expiresAt: number;
+  /** Epoch ms when the token response arrived (absent in entries written by older versions). */
+  readonly receivedAt?: number;
   readonly refreshToken?: string;
   readonly idToken?: string;
   readonly scope?: string;
@@ -26,7 +31,10 @@ export interface PendingLogin {
   readonly nonce: string;
   readonly codeVerifier: string;
   readonly returnTo: string;
+  /** The max_age sent, in seconds: the ID token's auth_time is checked against it. */
   readonly maxAge?: number;
+  /** Epoch ms when the login started; the callback refuses it once the pending lifetime has passed. */
+  readonly issuedAt: number;
 }
 
 // Metadata rarely changes; an hour bounds how long a moved endpoint goes unnoticed.
@@ -34,21 +42,46 @@ const METADATA_TTL_MS = 3_600_000;
 
 export class RelyingParty {
   readonly #options: ResolvedServerOptions;
-  #metadata: { value: Promise<oauth.AuthorizationServer>; at: number } | undefined;
+  /** The last metadata that passed the checks, and when it was fetched. */
+  #metadata: { value: oauth.AuthorizationServer; at: number } | undefined;
+  #fetching: Promise<oauth.AuthorizationServer> | undefined;
+  /** Discovery back-off: consecutive failures, and no new attempt before `#retryAt`. */
+  #failures = 0;
+  #retryAt = 0;
 
   constructor(options: ResolvedServerOptions) {
     this.#options = options;
   }
 
-  /** Provider metadata, fetched once an hour (and again after a failed fetch). */
+  /**
+   * Provider metadata, fetched once an hour. A failed fetch backs off like a failed refresh (one
+   * request per step, never one per login), and metadata past its hour that cannot be refetched is
+   * kept until it can: a discovery outage must not stop logins that the provider could still serve.
+   */
   metadata(): Promise<oauth.AuthorizationServer> {
     const now = this.#options.now();
-    if (!this.#metadata || now - this.#metadata.at > METADATA_TTL_MS) {
-      const value = this.#discover();
-      this.#metadata = { value, at: now };
-      value.catch(() => (this.#metadata = undefined));
+    const known = this.#metadata;
+    if (known && now - known.at <= METADATA_TTL_MS) return Promise.resolve(known.value);
+    if (this.#fetching) return this.#fetching;
+    if (now < this.#retryAt) {
+      return known ? Promise.resolve(known.value) : Promise.reject(new NetworkError('network_error', `discovery at ${this.#options.issuer.host}: backing off`, this.#retryAt));
     }
-    return this.#metadata.value;
+    this.#fetching = this.#discover()
+      .then(
+        (value) => {
+          this.#metadata = { value, at: now };
+          this.#failures = 0;
+          return value;
+        },
+        (error: unknown) => {
+          const asked = error instanceof NetworkError && error.retryAt ? error.retryAt - now : 0;
+          this.#retryAt = nextAttemptAt(now, ++this.#failures, asked);
+          if (known) return known.value;
+          throw error instanceof NetworkError ? new NetworkError(error.code, error.message, this.#retryAt) : error;
+        },
+      )
+      .finally(() => (this.#fetching = undefined));
+    return this.#fetching;
   }
 
   async #discover(): Promise<oauth.AuthorizationServer> {
@@ -56,23 +89,32 @@ export class RelyingParty {
     try {
       const response = await oauth.discoveryRequest(this.#options.issuer, { ...this.#requestOptions(), algorithm: 'oidc' });
       const metadata = await oauth.processDiscoveryResponse(this.#options.issuer, response);
-      if (typeof metadata.authorization_endpoint !== 'string' || typeof metadata.token_endpoint !== 'string') {
-        throw new ProtocolError('invalid_discovery', `${operation}: no authorization or token endpoint`);
-      }
+      // Browser mode's rules (Discovery §3 required members, https: endpoints): oauth4webapi checks the
+      // issuer only, and the authorization and end-session URLs are redirects we build, never requests it sends.
+      checkMetadata(metadata, { issuer: this.#options.issuer, allowInsecureRequests: this.#options.issuer.protocol === 'http:' }, operation);
       return metadata;
     } catch (error) {
       throw toAuthError(error, operation, 'invalid_discovery');
     }
   }
 
-  /** A new pending login and the URL to send the browser to. */
+  /**
+   * A new pending login and the URL to send the browser to. `params` are the login's whole set of
+   * extra parameters (the configured ones merged with the link's by `loginParams`).
+   */
   async authorizationUrl(returnTo: string, params: Readonly<Record<string, string>>): Promise<{ url: string; pending: PendingLogin }> {
     const metadata = await this.metadata();
     const codeVerifier = oauth.generateRandomCodeVerifier();
-    const pending: PendingLogin = { state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), codeVerifier, returnTo };
+    const pending: PendingLogin = {
+      state: oauth.generateRandomState(),
+      nonce: oauth.generateRandomNonce(),
+      codeVerifier,
+      returnTo,
+      issuedAt: this.#options.now(),
+    };
     const url = new URL(metadata.authorization_endpoint as string);
     const search = url.searchParams;
-    for (const [key, value] of Object.entries({ ...this.#options.authorizationParams, ...params })) search.set(key, value);
+    for (const [key, value] of Object.entries(params)) if (value !== '') search.set(key, value);
     search.set('client_id', this.#options.clientId);
     search.set('redirect_uri', this.#options.redirectUri);
     search.set('response_type', 'code');
@@ -113,27 +155,50 @@ export class RelyingParty {
       const user = oauth.getValidatedIdTokenClaims(result) as User;
       const tokens = this.#toTokens(result);
       await checkIdToken(user, tokens.accessToken, this.#idTokenContext(true, operation));
+      // acr_values is a request the provider may ignore (OIDC Core §3.1.2.1): the claim decides (§2 acr).
+      const required = this.#options.requiredAcr;
+      if (required && !(typeof user.acr === 'string' && required.includes(user.acr))) {
+        throw new ProtocolError('invalid_id_token', `${operation}: the ID token's acr is not one the app requires`);
+      }
       return { tokens, user };
     } catch (error) {
       throw toAuthError(error, operation, tokenErrorCode(error));
     }
   }
 
-  /** The refresh-token grant. A response without a new refresh token keeps the old one. */
-  async refresh(previous: ServerTokens): Promise<ServerTokens> {
-    const metadata = await this.metadata();
+  /**
+   * The refresh-token grant. A response without a new refresh token keeps the old one. A refreshed ID
+   * token must describe the same login as `original` (the claims of the ID token from the login).
+   * @throws {@link LoginRequiredError} without a refresh token, or when a refreshed ID token names another
+   *   user or login (its tokens are revoked and never returned: they must not become the logout hint).
+   * @throws {@link NetworkError} on 429, 5xx, transport failures and timeouts.
+   */
+  async refresh(previous: ServerTokens, original: User): Promise<ServerTokens> {
     const operation = `refresh at ${this.#options.issuer.host}`;
-    if (!previous.refreshToken) throw new ProtocolError('invalid_token_response', `${operation}: no refresh token`);
+    if (!previous.refreshToken) throw new LoginRequiredError(`${operation}: no refresh token`);
+    const required = this.#options.requiredAcr;
+    let next: ServerTokens;
+    let mismatch: string | undefined;
     try {
+      const metadata = await this.metadata();
       const response = await oauth.refreshTokenGrantRequest(metadata, this.#client(), this.#clientAuth(metadata), previous.refreshToken, this.#requestOptions());
       const result = await oauth.processRefreshTokenResponse(metadata, this.#client(), response);
-      const next = this.#toTokens(result);
-      await checkIdToken(oauth.getValidatedIdTokenClaims(result) as User | undefined, next.accessToken, this.#idTokenContext(false, operation));
-      const idToken = next.idToken ?? previous.idToken;
-      return { ...next, refreshToken: next.refreshToken ?? previous.refreshToken, ...(idToken ? { idToken } : {}) };
+      next = this.#toTokens(result);
+      const claims = oauth.getValidatedIdTokenClaims(result) as User | undefined;
+      // Another user or login (OIDC Core §12.2, one definition with browser mode), or a level below what
+      // the app requires, ends the session below; any other fault is a bad answer, backed off like an outage.
+      mismatch =
+        claims && (refreshedClaimMismatch(claims, original) ?? (required && claims.acr !== undefined && !required.includes(claims.acr as string) ? 'acr' : undefined));
+      if (!mismatch) await checkIdToken(claims, next.accessToken, this.#idTokenContext(false, operation));
     } catch (error) {
       throw toAuthError(error, operation, tokenErrorCode(error));
     }
+    if (mismatch) {
+      for (const token of new Set([next.refreshToken, previous.refreshToken])) if (token) void this.revoke(token);
+      throw new LoginRequiredError(`${operation}: the refreshed ID token's "${mismatch}" differs from the login's`);
+    }
+    const idToken = next.idToken ?? previous.idToken;
+    return { ...next, refreshToken: next.refreshToken ?? previous.refreshToken, ...(idToken ? { idToken } : {}) };
   }
 
   /** Revokes a refresh token (RFC 7009), best effort: the session is gone whatever the provider says. */
@@ -188,19 +253,43 @@ export class RelyingParty {
     return {
       signal: () => AbortSignal.timeout(options.requestTimeoutMs),
       ...(options.issuer.protocol === 'http:' ? { [oauth.allowInsecureRequests]: true } : {}),
-      ...(options.fetch ? { [oauth.customFetch]: options.fetch as never } : {}),
+      [oauth.customFetch]: this.#fetch as never,
     };
   }
+
+  /**
+   * Every request to the provider: transport failures, timeouts, 429 and 5xx become
+   * {@link NetworkError} (with `retryAt` when the provider sent `Retry-After`), whatever the endpoint,
+   * so callers back off and keep the session instead of reading an error page as a protocol error.
+   */
+  readonly #fetch = async (url: string, init: RequestInit): Promise<Response> => {
+    const options = this.#options;
+    const host = options.issuer.host;
+    let response: Response;
+    try {
+      response = await (options.fetch ?? fetch)(url, init);
+    } catch (error) {
+      throw isTimeout(error) ? new NetworkError('timeout', `${host}: timed out`) : new NetworkError('network_error', `${host}: unreachable`);
+    }
+    if (!isTransientStatus(response.status)) return boundedResponse(response, host);
+    const now = options.now();
+    const wait = retryAfterMs(response.headers.get('retry-after'), now);
+    await response.body?.cancel().catch(() => undefined);
+    throw new NetworkError('network_error', `${host}: answered ${response.status}, try again later`, wait ? now + wait : undefined);
+  };
 
   #toTokens(result: oauth.TokenEndpointResponse): ServerTokens {
     for (const token of [result.access_token, result.refresh_token, result.id_token]) {
       if (token !== undefined && token.length > MAX_TOKEN_LENGTH) throw new ProtocolError('invalid_token_response', 'token response: a token is too large');
     }
     const expiresIn = result.expires_in;
+    const now = this.#options.now();
     return {
       accessToken: result.access_token,
       tokenType: result.token_type,
-      expiresAt: typeof expiresIn === 'number' ? this.#options.now() + expiresIn * 1000 : 0,
+      // Bounded as in browser mode: a longer lifetime counts as a day (and 1e308 stays a date).
+      expiresAt: typeof expiresIn === 'number' ? now + Math.min(expiresIn, MAX_LIFETIME_SECONDS) * 1000 : 0,
+      receivedAt: now,
       ...(result.refresh_token ? { refreshToken: result.refresh_token } : {}),
       ...(result.id_token ? { idToken: result.id_token } : {}),
       ...(result.scope ? { scope: result.scope } : {}),
@@ -208,6 +297,39 @@ export class RelyingParty {
   }
 
   #idTokenContext(atLogin: boolean, operation: string) {
-    return { alg: this.#options.idTokenSigningAlg, nowSeconds: Math.floor(this.#options.now() / 1000), toleranceSeconds: 30, atLogin, operation };
+    return { alg: this.#options.idTokenSigningAlg, clientId: this.#options.clientId, nowSeconds: Math.floor(this.#options.now() / 1000), toleranceSeconds: 30, atLogin, operation };
   }
+}
+
+/** Far above any real token, discovery or revocation answer; past it the provider is broken or hostile. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/**
+ * The response with its body read, refused past {@link MAX_RESPONSE_BYTES} as it streams in (whatever
+ * Content-Length says), so a provider cannot make the server buffer and parse an unbounded body.
+ */
+async function boundedResponse(response: Response, host: string): Promise<Response> {
+  const tooLarge = () => new ProtocolError('unexpected_response', `${host}: the answer is too large`);
+  if (Number(response.headers.get('content-length')) > MAX_RESPONSE_BYTES) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (!response.body) return response;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_RESPONSE_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) body.set(chunk, (at += chunk.byteLength) - chunk.byteLength);
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
