@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import type { ProviderMetadata } from './discovery.js';
-import { ProtocolError } from './errors.js';
+import { OAuthError, ProtocolError } from './errors.js';
 import { oauthClient, requestProvider } from './http.js';
 import { toAuthError } from './map-error.js';
 import type { ResolvedOptions } from './options.js';
@@ -21,14 +21,20 @@ export async function redeemCallback(
 ): Promise<TokenGrant> {
   const client = oauthClient(options);
   const host = options.issuer.host;
-  let params: URLSearchParams;
-  try {
-    params = oauth.validateAuthResponse(metadata, client, callback.searchParams, transaction.state);
-  } catch (error) {
-    throw callbackError(error);
+  const params = callback.searchParams;
+  // The checks of oauth4webapi's validateAuthResponse, in its order, without its code in the bundle.
+  // RFC 9207 §2.4: `iss`, required when the metadata promises it, is exactly this login's issuer.
+  const iss = params.get('iss');
+  if (iss === null ? metadata.authorization_response_iss_parameter_supported : iss !== metadata.issuer) {
+    throw new ProtocolError('issuer_mismatch', 'login: bad "iss"');
   }
+  // RFC 6749 §4.1.2: the state of the login it answers (already the key that found the transaction).
+  if (params.get('state') !== transaction.state) throw new ProtocolError('state_mismatch', 'login: bad "state"');
+  const error = params.get('error');
+  if (error) throw new OAuthError(error, params.get('error_description') ?? undefined, 'login');
   const code = params.get('code');
-  if (!code) throw new ProtocolError('invalid_callback', 'login: the callback has no "code"');
+  // The code flow only: a JARM, implicit or hybrid answer (RFC 9207 §2.4 still applies) is refused.
+  if (!code || params.has('response') || params.has('id_token') || params.has('token')) throw new ProtocolError('invalid_callback', 'login: bad "code"');
   try {
     // The code comes from the validated parameters; the verifier proves this login started here.
     const response = await requestProvider(options, metadata.token_endpoint as string, {
@@ -71,6 +77,7 @@ export function toGrant(result: oauth.TokenEndpointResponse): TokenGrant {
 export function idTokenContext(options: ResolvedOptions, atLogin: boolean, operation: string) {
   return {
     alg: options.idTokenSigningAlg,
+    clientId: options.clientId,
     nowSeconds: Math.floor(options.now() / 1000),
     toleranceSeconds: options.clockToleranceSeconds,
     atLogin,
@@ -84,9 +91,4 @@ export function tokenErrorCode(error: unknown): 'invalid_id_token' | 'invalid_to
   return code === oauth.JWT_TIMESTAMP_CHECK || code === oauth.JWT_CLAIM_COMPARISON || /JWT|ID Token|id_token/.test(String(message))
     ? 'invalid_id_token'
     : 'invalid_token_response';
-}
-
-function callbackError(error: unknown) {
-  // oauth4webapi's RFC 9207 failures (a foreign "iss", or none although promised) name the parameter.
-  return toAuthError(error, 'login', /"iss"/.test(String((error as Error)?.message)) ? 'issuer_mismatch' : 'invalid_callback');
 }

@@ -1,6 +1,6 @@
 import { beaconFor, compareWithBeacon, readBeacon, writeBeacon, type Beacon } from './beacon.js';
 import { redeemCallback } from './callback.js';
-import { withoutResponseParams } from './callback-url.js';
+import { checkResponseParams, withoutResponseParams } from './callback-url.js';
 import { discover, type ProviderMetadata } from './discovery.js';
 import { ANONYMOUS, LOADING, StateHub, authenticated, type AuthEvents, type AuthState, type StateListener } from './state-hub.js';
 import { AuthError, ConfigError, LoginRequiredError, NetworkError, ProtocolError } from './errors.js';
@@ -15,6 +15,7 @@ import { onPageWake } from './platform/page-wake.js';
 import { openTabChannel, type TabChannel } from './platform/tab-channel.js';
 import { webStorageAdapter } from './platform/storage.js';
 import { refreshSession } from './refresh.js';
+import { nextAttemptAt } from './retry-policy.js';
 import { sameOriginPath } from './return-to.js';
 import { storageKeys, type StorageKeys } from './storage-keys.js';
 import { parseTabMessage, type TabMessage } from './tab-message.js';
@@ -63,7 +64,6 @@ export interface GetAccessTokenOptions {
 // found its copy stale waits for the newer one. Live tabs answer in milliseconds.
 const ADOPT_ON_START_MS = 300;
 const ADOPT_ON_REFRESH_MS = 2000;
-const DAY_MS = 86_400_000;
 const RETRY_MS = 30_000;
 const ignore = () => undefined;
 
@@ -170,21 +170,22 @@ export class AuthClient extends StateHub {
     // No need to wait for the restore (or for siblings to hand over a session): it never overwrites
     // a state this callback has set.
 
+    checkResponseParams(callback.searchParams);
     const state = callback.searchParams.get('state');
-    if (!state) throw new ProtocolError('state_missing', 'login: the callback has no "state" parameter');
+    if (!state) throw new ProtocolError('state_missing', 'login: no "state"');
     const now = this.#options.now();
     const transaction = await takeTransaction(this.#transactionStorage, this.#keys, state, now);
-    if (transaction === 'expired') throw new ProtocolError('transaction_expired', 'login: took too long, start again');
+    if (transaction === 'expired') throw new ProtocolError('transaction_expired', 'login: expired, start again');
     if (transaction === undefined) {
       const pending = await hasPendingTransaction(this.#transactionStorage, this.#keys);
       throw new ProtocolError(
         pending ? 'state_mismatch' : 'transaction_not_found',
-        pending ? 'login: no pending login has this "state"' : 'login: no login is pending',
+        pending ? 'login: unknown "state"' : 'login: none pending',
       );
     }
     const metadata = await this.#discover();
     if (transaction.issuer !== metadata.issuer) {
-      throw new ProtocolError('issuer_mismatch', 'login: started with another issuer');
+      throw new ProtocolError('issuer_mismatch', 'login: another issuer');
     }
     const grant = await redeemCallback(this.#options, metadata, transaction, callback);
     const record = createSessionRecord(grant, {
@@ -332,9 +333,10 @@ export class AuthClient extends StateHub {
   }
 
   /**
-   * With `autoRefresh`, arms the timer that renews the access token when it falls due. Clamped to
-   * [1 s, 1 day] (setTimeout's range, and no busy loop); a token already overdue (the provider was
-   * unreachable) is retried every 30 s, and sooner on `online` or when the page wakes.
+   * With `autoRefresh`, arms the timer that renews the access token when it falls due: at least 1 s
+   * ahead (no busy loop), at most a day (lifetimes are bounded at a day, within setTimeout's range);
+   * a token already overdue (the provider was unreachable) is retried every 30 s, and sooner on
+   * `online` or when the page wakes.
    */
   #schedule(record: SessionRecord | undefined): void {
     clearTimeout(this.#timer);
@@ -342,7 +344,7 @@ export class AuthClient extends StateHub {
     const wait = renewalDueAt(record, this.#options.leewaySeconds) - this.#options.now();
     this.#timer = setTimeout(
       () => void this.getAccessToken().catch(ignore).finally(() => this.#record === record && this.#schedule(record)),
-      wait > 0 ? Math.min(Math.max(wait, 1000), DAY_MS) : RETRY_MS,
+      wait > 0 ? Math.max(wait, 1000) : RETRY_MS,
     );
   }
 
@@ -452,12 +454,14 @@ export class AuthClient extends StateHub {
   }
 
   /**
-   * One refresh at a time in this tab. After the provider was unreachable, further attempts wait
-   * 4, 8, 16, 32 then 60 s (at most four in a minute) and fail fast in between.
+   * One refresh at a time in this tab. After a failure that did not end the session (429, 5xx,
+   * network, timeout, or an answer we refused), further attempts wait 4, 8, 16, 32 then 60 s, or as
+   * long as Retry-After asks (at most an hour), and fail fast in between with a NetworkError whose
+   * `retryAt` says when the next attempt is allowed.
    */
   #refresh(current: SessionRecord): Promise<SessionRecord> {
     if (this.#options.now() < this.#retryAt) {
-      return Promise.reject(new NetworkError('network_error', 'provider unreachable: retrying soon'));
+      return Promise.reject(new NetworkError('network_error', 'backing off', this.#retryAt));
     }
     this.#refreshing ??= this.#runRefresh(current)
       .then(
@@ -466,8 +470,13 @@ export class AuthClient extends StateHub {
           return record;
         },
         (error: unknown) => {
-          if (error instanceof NetworkError) this.#retryAt = this.#options.now() + Math.min(4000 * 2 ** this.#failures++, 60_000);
-          throw error;
+          // Every failure but the end of the session backs off (src/retry-policy.ts), Retry-After honoured:
+          // a provider that keeps refusing is not asked again on every call either.
+          if ((error as AuthError).code === 'login_required') throw error;
+          const now = this.#options.now();
+          const isNetwork = error instanceof NetworkError;
+          this.#retryAt = nextAttemptAt(now, ++this.#failures, isNetwork ? (error.retryAt ?? now) - now : 0);
+          throw isNetwork ? new NetworkError(error.code, error.message, this.#retryAt) : error;
         },
       )
       .finally(() => {

@@ -1,4 +1,4 @@
-import * as oauth from 'oauth4webapi';
+import type * as oauth from 'oauth4webapi';
 import { ConfigError, ProtocolError } from './errors.js';
 import type { GuardedStorage } from './guarded-storage.js';
 import { requestProvider } from './http.js';
@@ -13,20 +13,17 @@ export type ProviderMetadata = oauth.AuthorizationServer;
 const CACHE_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 // Every endpoint a secret or the user may be sent to. A `javascript:` authorization endpoint would
 // run script in our origin on login; a `http:` token endpoint would leak the code and verifier.
-const ENDPOINTS = [
-  'authorization_endpoint',
-  'token_endpoint',
-  'end_session_endpoint',
-  'revocation_endpoint',
-  'userinfo_endpoint',
-  'jwks_uri',
-] as const;
+// The first three are required (Discovery §3; jwks_uri although ID tokens are validated by TLS to the
+// token endpoint, OIDC Core §3.1.3.7 step 6, and keys never fetched).
+const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'end_session_endpoint', 'revocation_endpoint', 'userinfo_endpoint'] as const;
+// Required lists of strings; response types must include "code", the only flow we run.
+const LISTS = ['response_types_supported', 'subject_types_supported', 'id_token_signing_alg_values_supported'] as const;
 
 /**
  * The provider's metadata: the `metadata` option when the app gives it, else the stored copy when it
- * is less than a day old, else `/.well-known/openid-configuration` through oauth4webapi. All three
- * pass the same checks (issuer identical to ours, endpoints https:): stored values are untrusted
- * too, and a stored copy that fails them is refetched.
+ * is less than a day old, else `/.well-known/openid-configuration`. All three pass the same checks
+ * (Discovery §3 required members, §4.3 issuer identical to ours, endpoints https:): stored values are
+ * untrusted too, and a stored copy that fails them is refetched.
  */
 export async function discover(options: ResolvedOptions, storage: GuardedStorage, cacheKey: string, useCache = true): Promise<ProviderMetadata> {
   const given = options.metadata;
@@ -34,19 +31,17 @@ export async function discover(options: ResolvedOptions, storage: GuardedStorage
   // A copy at hand is checked on the spot: handing it to oauth4webapi as a Response would cost the
   // callback page a body read, which waits behind the page's own loading work (measured: up to 35 ms).
   const known = given ?? (useCache ? await readCache(options, storage, cacheKey) : undefined);
-  let metadata: ProviderMetadata;
+  let metadata = known as ProviderMetadata | undefined;
   try {
-    if (known) {
-      // oauth4webapi's rule for a fetched document: the issuer, as a URL, equals ours.
-      if (new URL(known.issuer as string).href !== options.issuer.href) throw new ProtocolError('invalid_discovery', `${operation}: another issuer`);
-      metadata = known as unknown as ProviderMetadata;
-    } else {
+    if (!metadata) {
       // OpenID Connect Discovery §4: the well-known path goes after the issuer's own path.
       const url = new URL(options.issuer.href);
       url.pathname = `${url.pathname}/.well-known/openid-configuration`.replace('//', '/');
-      metadata = await oauth.processDiscoveryResponse(options.issuer, await requestProvider(options, url.href));
+      const response = await requestProvider(options, url.href);
+      // §4.2: a 200 with a JSON object; anything else fails the checks below as a TypeError.
+      metadata = response.status === 200 ? await response.json() : undefined;
     }
-    checkMetadata(metadata, options, operation);
+    checkMetadata(metadata as ProviderMetadata, options, operation);
   } catch (error) {
     const failure = toAuthError(error, operation, 'invalid_discovery');
     // The app's own document is a configuration mistake, never worth a request.
@@ -56,7 +51,7 @@ export async function discover(options: ResolvedOptions, storage: GuardedStorage
   }
   // The cache only saves a round trip; a full or blocked storage must not fail the flow.
   if (!known) await storage.set(cacheKey, JSON.stringify({ at: options.now(), metadata })).catch(() => undefined);
-  return metadata;
+  return metadata as ProviderMetadata;
 }
 
 /** The stored metadata, if less than a day old (not yet checked). */
@@ -72,12 +67,22 @@ async function readCache(options: ResolvedOptions, storage: GuardedStorage, cach
   }
 }
 
-function checkMetadata(metadata: ProviderMetadata, options: ResolvedOptions, operation: string): void {
-  for (const name of ENDPOINTS) {
-    const value = metadata[name];
-    if (value === undefined && name !== 'authorization_endpoint' && name !== 'token_endpoint') continue;
-    if (!isAllowedEndpoint(value, options.allowInsecureRequests)) {
-      throw new ProtocolError('insecure_endpoint', `${operation}: "${name}" must be an https: URL`);
+/**
+ * Discovery §4.3: the issuer, as a URL, equals ours (oauth4webapi's rule). §3: the required members are
+ * there with their types; the endpoints we may send a secret or the user to are https:. The session
+ * server applies the same rules to the document it fetches.
+ */
+export function checkMetadata(metadata: ProviderMetadata, options: Pick<ResolvedOptions, 'issuer' | 'allowInsecureRequests'>, operation: string): void {
+  const fail = (name: string) => new ProtocolError(name === 'issuer' ? 'invalid_discovery' : 'insecure_endpoint', `${operation}: bad "${name}"`);
+  if (new URL(metadata.issuer).href !== options.issuer.href) throw fail('issuer');
+  // The first three are required.
+  ENDPOINTS.forEach((name, i) => {
+    if ((i < 3 || metadata[name] !== undefined) && !isAllowedEndpoint(metadata[name], options.allowInsecureRequests)) throw fail(name);
+  });
+  for (const name of LISTS) {
+    const list = metadata[name];
+    if (!Array.isArray(list) || !list.length || list.some((value) => typeof value !== 'string') || (name === LISTS[0] && !list.includes('code'))) {
+      throw new ProtocolError('invalid_discovery', `${operation}: bad "${name}"`);
     }
   }
   const issFlag = metadata.authorization_response_iss_parameter_supported;

@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi';
-import { NetworkError } from './errors.js';
+import { NetworkError, ProtocolError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
+import { isTransientStatus, retryAfterMs } from './retry-policy.js';
 
 /** The oauth4webapi client description: our client id, the pinned algorithm and our clock. */
 export function oauthClient(options: ResolvedOptions): oauth.Client {
@@ -46,8 +47,14 @@ export async function requestProvider(
       ? new NetworkError('timeout', `request to ${host} timed out`)
       : new NetworkError('network_error', `request to ${host} failed`);
   }
-  // A gateway in trouble (502, 503, 504) is transient, like a dropped connection: retry, keep the session.
-  if (response.status > 501 && response.status < 505) throw new NetworkError('network_error', `${host} is unavailable (${response.status})`);
+  // 429 and every 5xx say "try again later", like a dropped connection: keep the session, back off.
+  // `retryAt` carries the provider's Retry-After (capped at an hour), readable when CORS exposes it.
+  if (isTransientStatus(response.status)) {
+    const now = options.now();
+    throw new NetworkError('network_error', `${host} is unavailable (${response.status})`, now + retryAfterMs(response.headers.get('retry-after'), now));
+  }
+  // A body declared over 1 MiB is never read (no real answer comes near); an undeclared one is bounded by the deadline.
+  if (Number(response.headers.get('content-length')) > 1 << 20) throw new ProtocolError('unexpected_response', `${host}: answer too large`);
   return response;
 }
 

@@ -46,8 +46,11 @@ export interface AuthClientOptions {
   /**
    * The provider's discovery document (the JSON at `/.well-known/openid-configuration`), for
    * providers that do not serve one to browsers or to save its request on every visit. Checked
-   * exactly like a fetched copy (its `issuer` must equal `issuer`, endpoints https:); a bad one
-   * fails the first call that needs it with a {@link ConfigError} naming `metadata`. Default: fetched.
+   * exactly like a fetched copy: its `issuer` must equal `issuer`; the members Discovery §3 requires
+   * (`authorization_endpoint`, `token_endpoint`, `jwks_uri`, `response_types_supported` with "code",
+   * `subject_types_supported`, `id_token_signing_alg_values_supported`) must be there; endpoints
+   * https:. A bad one fails the first call that needs it with a {@link ConfigError} naming `metadata`.
+   * Default: fetched.
    */
   metadata?: Readonly<Record<string, unknown>>;
   /** Replaces `globalThis.fetch` for every request to the provider. */
@@ -98,32 +101,33 @@ const string: Check = (v) => (typeof v === 'string' && v.trim() ? undefined : 'e
 const seconds: Check = (v) => (v === undefined || (typeof v === 'number' && v >= 0 && v < Infinity) ? undefined : 'expected seconds (0 or more)');
 const flag: Check = (v) => (v === undefined || typeof v === 'boolean' ? undefined : 'expected true or false');
 const fn: Check = (v) => (v === undefined || typeof v === 'function' ? undefined : 'expected a function');
-const appUrl: Check = (v) => (/^https?:$/.test(toUrl(v)?.protocol ?? '') ? undefined : 'expected an http(s) URL');
+// https:, or http: on a loopback host only (development): the issuer, and where codes and users are sent
+// (RFC 9700 §2.6, RFC 6749 §3.1.2.1).
+const SECURE_ONLY = 'must be https: (http: only on loopback hosts)';
+const isSecure = (url: URL | undefined) => url?.protocol === 'https:' || (url?.protocol === 'http:' && isLoopbackHost(url.hostname));
+const appUrl: Check = (v) => (isSecure(toUrl(v)) ? undefined : SECURE_ONLY);
 
 /** One check per option; the keys are also the list of known options. */
 const CHECKS: Record<keyof AuthClientOptions, Check> = {
   issuer: (v) => {
     const url = toUrl(v);
     if (!url || url.search || url.hash) return 'expected a URL without query or fragment';
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-      return 'must be https: (http: only on loopback hosts)';
-    }
-    return undefined;
+    return isSecure(url) ? undefined : SECURE_ONLY;
   },
   clientId: string,
   redirectUri: appUrl,
   postLogoutRedirectUri: (v) =>
-    v === undefined ? undefined : typeof v === 'string' ? appUrl(v) : Array.isArray(v) && v.length ? v.map(appUrl).find(Boolean) : 'expected a URL or a list of URLs',
+    v === undefined ? undefined : typeof v === 'string' ? appUrl(v) : Array.isArray(v) && v.length ? v.map(appUrl).find(Boolean) : 'expected a URL or a list',
   scope: (v) => (v === undefined ? undefined : string(v) ?? (String(v).split(' ').includes('openid') ? undefined : 'must include "openid"')),
   storage: (v) =>
     v === undefined ||
     (typeof v === 'object' && v !== null && ['get', 'set', 'remove', 'keys'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'))
       ? undefined
-      : 'expected a storage adapter such as indexedDbStorage()',
+      : 'expected a storage adapter',
   shareSessionAcrossTabs: flag,
   autoRefresh: flag,
   authorizationParams: (v) => (v === undefined ? undefined : paramsProblem(v)),
-  idTokenSigningAlg: (v) => (v === undefined || ASYMMETRIC_ALG.test(String(v)) ? undefined : 'expected an asymmetric algorithm such as RS256'),
+  idTokenSigningAlg: (v) => (v === undefined || ASYMMETRIC_ALG.test(String(v)) ? undefined : 'expected an asymmetric algorithm'),
   leewaySeconds: seconds,
   clockToleranceSeconds: seconds,
   requestTimeoutSeconds: (v) => seconds(v) ?? (v === 0 ? 'must be above 0' : undefined),

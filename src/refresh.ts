@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { idTokenContext, toGrant, tokenErrorCode } from './callback.js';
 import { checkIdToken } from './id-token-checks.js';
 import type { ProviderMetadata } from './discovery.js';
-import { LoginRequiredError, OAuthError, ProtocolError } from './errors.js';
+import { LoginRequiredError, OAuthError } from './errors.js';
 import { oauthClient, requestProvider } from './http.js';
 import { toAuthError } from './map-error.js';
 import type { ResolvedOptions } from './options.js';
@@ -24,17 +24,13 @@ export async function refreshSession(options: ResolvedOptions, metadata: Provide
       refresh_token: record.refreshToken,
     });
     grant = toGrant(await oauth.processRefreshTokenResponse(metadata, client, response));
-    await checkIdToken(grant.claims, grant.accessToken, idTokenContext(options, false, operation));
+    await checkIdToken(grant.claims, grant.accessToken, { ...idTokenContext(options, false, operation), original: record.claims });
   } catch (error) {
     const mapped = toAuthError(error, operation, tokenErrorCode(error));
     if (mapped instanceof OAuthError && mapped.error === 'invalid_grant') {
       throw new LoginRequiredError('the provider ended the session');
     }
     throw mapped;
-  }
-  // A refreshed ID token describes the same user, or the response is not for this session.
-  if (grant.claims !== undefined && grant.claims.sub !== record.claims.sub) {
-    throw new ProtocolError('invalid_id_token', `${operation}: ID token for another user`);
   }
   return createSessionRecord(grant, { issuer: record.issuer, clientId: record.clientId, now: options.now(), sid: record.sid }, record);
 }

@@ -43,6 +43,10 @@ export interface SessionRecord {
 
 // Used when a provider omits expires_in: short enough that a revoked token is not used for long.
 const ASSUMED_LIFETIME_SECONDS = 300;
+// A longer expires_in counts as a day: a browser never trusts a token longer (and 1e308 stays a date).
+export const MAX_LIFETIME_SECONDS = 86_400;
+// However short the provider makes its tokens (expires_in 0 or 1 every time), one refresh a second at most.
+const MIN_REFRESH_INTERVAL_MS = 1000;
 // Far above any real token; a bigger stored value is corruption or an attack, not a session.
 export const MAX_TOKEN_LENGTH = 64 * 1024;
 
@@ -70,7 +74,7 @@ export function createSessionRecord(
     accessToken: grant.accessToken,
     tokenType: grant.tokenType,
     receivedAt: context.now,
-    expiresAt: context.now + (grant.expiresIn ?? ASSUMED_LIFETIME_SECONDS) * 1000,
+    expiresAt: context.now + Math.min(grant.expiresIn ?? ASSUMED_LIFETIME_SECONDS, MAX_LIFETIME_SECONDS) * 1000,
     refreshToken,
     idToken,
     claims,
@@ -80,15 +84,16 @@ export function createSessionRecord(
 
 /**
  * True while the access token can be used without a refresh. It counts as expired `leewaySeconds`
- * early, but never earlier than half its lifetime, so a short-lived token is not refreshed on every call.
+ * early, but never earlier than half its lifetime nor within a second of its receipt, so a short-lived
+ * token is not refreshed on every call.
  */
 export function isFresh(record: SessionRecord, now: number, leewaySeconds: number): boolean {
   return now < renewalDueAt(record, leewaySeconds);
 }
 
-/** When the access token stops counting as fresh (see {@link isFresh}). */
-export function renewalDueAt(record: SessionRecord, leewaySeconds: number): number {
-  return record.expiresAt - Math.min(leewaySeconds * 1000, (record.expiresAt - record.receivedAt) / 2);
+/** When the access token stops counting as fresh (see {@link isFresh}); never within a second of its receipt. */
+export function renewalDueAt(record: Pick<SessionRecord, 'expiresAt' | 'receivedAt'>, leewaySeconds: number): number {
+  return Math.max(record.expiresAt - Math.min(leewaySeconds * 1000, (record.expiresAt - record.receivedAt) / 2), record.receivedAt + MIN_REFRESH_INTERVAL_MS);
 }
 
 /**
@@ -123,14 +128,18 @@ export function parseSessionRecord(raw: unknown, expected: { issuer: string; cli
     r.v === 1 &&
     r.issuer === expected.issuer &&
     r.clientId === expected.clientId &&
-    isToken(r.sid) &&
+    // The beacon carries the sid too, and refuses one over 64 characters (ours are 43).
+    isBoundedString(r.sid, 64) &&
     isNonNegative(r.gen) &&
     isNonNegative(r.loginAt) &&
     isToken(r.accessToken) &&
     isToken(r.tokenType) &&
     isNonNegative(r.receivedAt) &&
     isNonNegative(r.expiresAt) &&
-    r.expiresAt >= r.receivedAt &&
+    // Every instant in order, and no lifetime beyond what createSessionRecord allows.
+    r.loginAt <= r.receivedAt &&
+    r.receivedAt <= r.expiresAt &&
+    r.expiresAt - r.receivedAt <= MAX_LIFETIME_SECONDS * 1000 &&
     (r.refreshToken === undefined || isToken(r.refreshToken)) &&
     isToken(r.idToken) &&
     typeof claims === 'object' &&

@@ -77,6 +77,9 @@ export async function expectNoTokensStored(page: Page, op: HostileProvider): Pro
   for (const token of op.issued) expect(stored.includes(token), 'an issued token in storage').toBe(false);
 }
 
+/** Response and token-bearing parameters that must never stay in the address bar after a callback. */
+export const URL_SECRETS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state', 'access_token', 'id_token', 'refresh_token', 'token_type', 'expires_in', 'response'];
+
 /**
  * REJECT-CLEAN from the security cases: the call rejected with the named error; no token request
  * beyond `tokenRequests`; no token stored; the state anonymous (or the previous user); the address bar
@@ -96,7 +99,7 @@ export async function expectRejectClean(
   if (options.previousSub) expect(state.user?.sub).toBe(options.previousSub);
   else expect(state.status).toBe('anonymous');
   const url = new URL(page.url());
-  for (const name of ['code', 'state', 'iss', 'error', 'error_description']) expect(url.searchParams.has(name), `?${name} left in the address bar`).toBe(false);
+  for (const name of URL_SECRETS) expect(url.searchParams.has(name), `?${name} left in the address bar`).toBe(false);
   expect(url.hash).toBe('');
   expect(world.evil.hits, 'requests reaching evil.test').toEqual([]);
 }

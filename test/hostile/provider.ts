@@ -37,6 +37,8 @@ export interface Scenario {
   callback?: (url: URL, params: URLSearchParams) => string;
   /** Skip the PKCE check at the token endpoint, as a lax provider would. */
   ignorePkce?: boolean;
+  /** Send an ID token with refresh responses too (OIDC Core §12.2), built like the login's. */
+  refreshIdToken?: boolean;
   /** Alters the claims of every ID token. */
   idTokenClaims?: (claims: Record<string, unknown>, grant: string) => Record<string, unknown>;
   /** How ID tokens are signed. */
@@ -148,6 +150,7 @@ export class HostileProvider {
       revocation_endpoint: `${this.issuer}/revoke`,
       end_session_endpoint: `${this.issuer}/end-session`,
       response_types_supported: ['code'],
+      subject_types_supported: ['public'],
       grant_types_supported: ['authorization_code', 'refresh_token'],
       code_challenge_methods_supported: ['S256'],
       id_token_signing_alg_values_supported: ['RS256', 'ES256'],
@@ -252,12 +255,13 @@ export class HostileProvider {
       aud: this.clientId,
       sub,
       iat: now,
-      exp: now + 600,
+      // Past the page clock's jumps (tests move it 700 s per expiry) so a refreshed ID token is still valid.
+      exp: now + 3600,
       name: `User ${sub}`,
       ...(nonce === null ? {} : { nonce }),
       ...(authTime === undefined ? {} : { auth_time: authTime }),
     };
-    const idToken = grant === 'authorization_code' ? await this.sign(this.scenario.idTokenClaims ? this.scenario.idTokenClaims(claims, grant) : claims) : undefined;
+    const idToken = grant === 'authorization_code' || this.scenario.refreshIdToken ? await this.sign(this.scenario.idTokenClaims ? this.scenario.idTokenClaims(claims, grant) : claims) : undefined;
     this.issued.push(accessToken, refreshToken, ...(idToken ? [idToken] : []));
     return {
       access_token: accessToken,

@@ -108,7 +108,10 @@ test.describe('RF-05 transient failure', () => {
   const failures: Array<[string, RawResponse | 'no-cors']> = [
     ['a network error', { destroy: true }],
     ['502', { status: 502, body: 'bad gateway' }],
-    ['503 with Retry-After', { status: 503, headers: { 'retry-after': '30' }, body: 'busy' }],
+    ['503', { status: 503, body: 'busy' }],
+    ['429', { status: 429, headers: { 'content-type': 'application/json' }, body: '{"error":"slow_down"}' }],
+    ['500', { status: 500, headers: { 'content-type': 'text/html' }, body: 'oops' }],
+    ['500 with a JSON error body', { status: 500, headers: { 'content-type': 'application/json' }, body: '{"error":"server_error"}' }],
     ['a hang past the deadline', { hang: true }],
     ['a CORS error', 'no-cors'],
   ];
@@ -125,6 +128,27 @@ test.describe('RF-05 transient failure', () => {
       await expire(page, 5); // past the first back-off step
       const recovered = await token(page);
       expect(recovered, JSON.stringify(recovered)).toMatchObject({ ok: true });
+    });
+  }
+
+  for (const status of [429, 503]) {
+    test(`RF-05 ${status} with Retry-After: 120 (exposed by CORS): no attempt for 120 s, the error says when`, async ({ page, world }) => {
+      await login(page, world);
+      misbehave(world.op, { token: () => ({ status, headers: { 'retry-after': '120', 'access-control-expose-headers': 'retry-after' }, body: 'busy' }) });
+      await expire(page);
+      const first = await token(page);
+      const now = await page.evaluate(() => Date.now() + ((window as any).skewMs ?? 0));
+      expect(first).toMatchObject({ ok: false, name: 'NetworkError' });
+      expect(first.retryAt - now).toBeGreaterThan(115_000);
+      expect(first.retryAt - now).toBeLessThanOrEqual(120_000);
+      for (let i = 0; i < 5; i++) {
+        await expire(page, 20);
+        expect(await token(page)).toMatchObject({ ok: false, name: 'NetworkError', retryAt: first.retryAt });
+      }
+      expect(world.op.count('token', 'refresh_token')).toBe(1);
+      misbehave(world.op, {});
+      await expire(page, 21);
+      expect(await token(page)).toMatchObject({ ok: true });
     });
   }
 

@@ -131,7 +131,10 @@ test.describe('TR-07 error status, redirect, network failure', () => {
     ['400 invalid_grant', json('{"error":"invalid_grant"}', 400), { name: 'OAuthError', error: 'invalid_grant' }],
     ['400 text/html', { status: 400, headers: { 'content-type': 'text/html' }, body: '<h1>bad</h1>' }, { name: 'ProtocolError' }],
     ['401 with WWW-Authenticate', { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_client"', 'content-type': 'application/json' }, body: '{"error":"invalid_client"}' }, { name: 'OAuthError', error: 'invalid_client' }],
-    ['500', { status: 500, headers: { 'content-type': 'text/html' }, body: 'oops' }, { name: 'ProtocolError' }],
+    // 5xx says "try again later" (RFC 9110 §15.6), so it is a NetworkError like 503 (it was ProtocolError
+    // before the shared back-off policy): the user may start a new login; this code is never resent.
+    ['500', { status: 500, headers: { 'content-type': 'text/html' }, body: 'oops' }, { name: 'NetworkError', code: 'network_error' }],
+    ['429', { status: 429, headers: { 'retry-after': '5' }, body: 'slow down' }, { name: 'NetworkError', code: 'network_error' }],
     ['503', { status: 503, headers: { 'retry-after': '5' }, body: 'busy' }, { name: 'NetworkError' }],
     ['302 to evil.test', { status: 302, headers: { location: 'https://evil.test/steal' } }, { name: 'ProtocolError' }],
     ['307 to evil.test', { status: 307, headers: { location: 'https://evil.test/steal' } }, { name: 'ProtocolError' }],

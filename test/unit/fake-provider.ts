@@ -68,6 +68,7 @@ export async function createFakeProvider(options: FakeProviderOptions = {}) {
     ...(options.endSession === false ? {} : { end_session_endpoint: `${issuer}/session/end` }),
     ...(options.revocation === false ? {} : { revocation_endpoint: `${issuer}/token/revocation` }),
     response_types_supported: ['code'],
+    subject_types_supported: ['public'],
     code_challenge_methods_supported: ['S256'],
     id_token_signing_alg_values_supported: ['RS256'],
     authorization_response_iss_parameter_supported: options.issParameterSupported ?? true,

@@ -36,6 +36,29 @@ describe('ID token checks beyond oauth4webapi', () => {
     expect(storedTokens()).toEqual([]);
   });
 
+  // OIDC Core §3.1.3.7 step 3: reject an ID token that lists audiences the client does not trust (we
+  // trust none but ourselves); step 5: an azp, when present, must be our client_id. oauth4webapi checks
+  // azp only when aud has several values, so both are ours to check.
+  it.each([
+    ['a single aud with azp naming another party', (c: Record<string, unknown>) => ({ ...c, azp: 'other' }), 'azp'],
+    ['aud [client, other] with azp our client', (c: Record<string, unknown>) => ({ ...c, aud: ['spa', 'other'], azp: 'spa' }), 'aud'],
+    ['aud [client, other, client] with azp our client', (c: Record<string, unknown>) => ({ ...c, aud: ['spa', 'other', 'spa'], azp: 'spa' }), 'aud'],
+  ])('IT-03 rejects %s at login', async (_, tamper, claim) => {
+    const { signIn, provider, storedTokens } = await setup();
+    provider.hooks.idTokenClaims = tamper;
+    await expect(signIn()).rejects.toMatchObject({ name: 'ProtocolError', code: 'invalid_id_token', message: expect.stringContaining(`"${claim}"`) });
+    expect(storedTokens()).toEqual([]);
+  });
+
+  it.each([
+    ['azp equal to our client_id', (c: Record<string, unknown>) => ({ ...c, azp: 'spa' })],
+    ['aud [client] with azp our client', (c: Record<string, unknown>) => ({ ...c, aud: ['spa'], azp: 'spa' })],
+  ])('IT-03 accepts %s', async (_, tamper) => {
+    const { signIn, provider } = await setup();
+    provider.hooks.idTokenClaims = tamper;
+    await expect(signIn()).resolves.toBeDefined();
+  });
+
   it('IT-05 accepts an exp ten seconds past, within the clock tolerance', async () => {
     const { signIn, provider } = await setup();
     provider.hooks.idTokenClaims = (c) => ({ ...c, exp: (c.iat as number) - 10 });

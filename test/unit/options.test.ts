@@ -29,6 +29,11 @@ describe('AuthClient options', () => {
     ['clientId', { ...base, clientId: '' }],
     ['redirectUri', { ...base, redirectUri: '/cb' }],
     ['redirectUri', { ...base, redirectUri: 'javascript:alert(1)' }],
+    // RFC 9700 §2.6, RFC 6749 §3.1.2.1: the code travels to this URL; http: only on loopback (development).
+    ['redirectUri', { ...base, redirectUri: 'http://rp.example/cb' }],
+    ['redirectUri', { ...base, redirectUri: 'http://localhost.evil.example/cb' }],
+    ['postLogoutRedirectUri', { ...base, postLogoutRedirectUri: 'http://rp.example/' }],
+    ['postLogoutRedirectUri', { ...base, postLogoutRedirectUri: ['https://rp.test/', 'http://rp.example/'] }],
     ['postLogoutRedirectUri', { ...base, postLogoutRedirectUri: [] }],
     ['scope', { ...base, scope: 'profile email' }],
     ['storage', { ...base, storage: 'local' }],

@@ -39,6 +39,7 @@ export async function startApp(sdk) {
     error: error?.error,
     message: String(error?.message),
     isAuthError: sdk.isAuthError(error),
+    retryAt: error?.retryAt,
   });
   // The longest gap between 50 ms ticks: a page blocked by a huge response shows it here.
   let last = performance.now();
