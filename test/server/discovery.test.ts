@@ -6,24 +6,13 @@
 // issuer; the server used to put an `http:` authorization endpoint in the login redirect and a
 // `javascript:` end-session endpoint in the logout answer.
 import { describe, expect, test } from 'vitest';
-import { createSessionServer, memoryStore } from '../../src/server/index.js';
 import { createFakeProvider } from '../unit/fake-provider.js';
-import { SECRET } from './harness.js';
-
-const APP = 'https://app.test';
+import { APP, serverFor } from './fake-provider-server.js';
 
 async function serverWith(change: (metadata: Record<string, unknown>) => Record<string, unknown>) {
   const fake = await createFakeProvider({ clientId: 'app' });
   fake.hooks.discovery = async (normal) => fake.json(change((await normal().json()) as Record<string, unknown>));
-  const server = createSessionServer({
-    issuer: fake.issuer,
-    clientId: 'app',
-    tokenEndpointAuthMethod: 'none',
-    appUrl: APP,
-    secret: SECRET,
-    fetch: fake.fetch as typeof fetch,
-    store: memoryStore(),
-  });
+  const server = serverFor(fake);
   return { fake, server };
 }
 

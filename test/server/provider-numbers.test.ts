@@ -4,13 +4,10 @@
 // every time), a session refreshes at most once a second and never earlier than half a lifetime, so a
 // page polling `GET token` cannot turn a provider's short lifetimes into a refresh storm.
 import { beforeEach, describe, expect, test } from 'vitest';
-import { createSessionServer, memoryStore, type SessionServer } from '../../src/server/index.js';
+import type { SessionServer } from '../../src/server/index.js';
 import { createFakeProvider, type FakeProvider } from '../unit/fake-provider.js';
-import { SECRET, fakeClock } from './harness.js';
-
-const APP = 'https://app.test';
-const SESSION = '__Host-oidc-session';
-const csrf = { 'x-oidc-session': '1', origin: APP, 'sec-fetch-site': 'same-origin' };
+import { APP, CSRF_HEADERS as csrf, loginCookie, serverFor } from './fake-provider-server.js';
+import { fakeClock } from './harness.js';
 const DAY_MS = 86_400_000;
 
 let fake: FakeProvider;
@@ -25,27 +22,10 @@ beforeEach(async () => {
     const tokens = (await (await normal()).json()) as Record<string, unknown>;
     return fake.json({ ...tokens, expires_in: expiresIn });
   };
-  server = createSessionServer({
-    issuer: fake.issuer,
-    clientId: 'app',
-    tokenEndpointAuthMethod: 'none',
-    appUrl: APP,
-    secret: SECRET,
-    fetch: fake.fetch as typeof fetch,
-    tokenRoute: true,
-    now: clock.now,
-    store: memoryStore({ now: clock.now }),
-  });
+  server = serverFor(fake, { tokenRoute: true, now: clock.now });
 });
 
-async function login(): Promise<string> {
-  const start = await server.handle(new Request(`${APP}/auth/login?returnTo=/`));
-  const pending = start.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
-  const done = await server.handle(new Request(fake.authorize(start.headers.get('location') as string, 'alice'), { headers: { cookie: pending } }));
-  const session = done.headers.getSetCookie().find((cookie) => cookie.startsWith(`${SESSION}=`));
-  if (!session) throw new Error(`no session after the login: ${done.status}`);
-  return session.split(';')[0] as string;
-}
+const login = () => loginCookie(server, fake);
 
 const token = async (cookie: string) => {
   const response = await server.handle(new Request(`${APP}/auth/token`, { headers: { cookie, ...csrf } }));

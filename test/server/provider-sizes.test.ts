@@ -3,11 +3,8 @@
 // hostile or broken provider cannot make the server buffer and parse tens of megabytes per request.
 // Siblings: the code exchange, the refresh, discovery; with and without Content-Length.
 import { describe, expect, test } from 'vitest';
-import { createSessionServer, memoryStore } from '../../src/server/index.js';
 import { createFakeProvider } from '../unit/fake-provider.js';
-import { SECRET } from './harness.js';
-
-const APP = 'https://app.test';
+import { APP, completeLogin, serverFor } from './fake-provider-server.js';
 const HUGE = 2 * 1024 * 1024;
 
 /** A JSON object padded past `bytes`, as one declared body or as a stream of chunks without a length. */
@@ -28,15 +25,7 @@ function huge(base: Record<string, unknown>, declared: boolean): Response {
 
 async function world() {
   const fake = await createFakeProvider({ clientId: 'app' });
-  const server = createSessionServer({
-    issuer: fake.issuer,
-    clientId: 'app',
-    tokenEndpointAuthMethod: 'none',
-    appUrl: APP,
-    secret: SECRET,
-    fetch: fake.fetch as typeof fetch,
-    store: memoryStore(),
-  });
+  const server = serverFor(fake);
   return { fake, server };
 }
 
@@ -44,9 +33,7 @@ describe('a provider answer over 1 MiB', () => {
   test.each([true, false])('at the code exchange (Content-Length declared: %s): the login fails, no session', async (declared) => {
     const { fake, server } = await world();
     fake.hooks.token = async (_body, normal) => huge((await (await normal()).json()) as Record<string, unknown>, declared);
-    const start = await server.handle(new Request(`${APP}/auth/login?returnTo=/`));
-    const pending = start.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
-    const done = await server.handle(new Request(fake.authorize(start.headers.get('location') as string, 'alice'), { headers: { cookie: pending } }));
+    const done = await completeLogin(server, fake);
     expect(done.status).toBe(303);
     expect(new URL(done.headers.get('location') as string).searchParams.get('auth_error')).toBe('unexpected_response');
     expect(done.headers.getSetCookie().some((cookie) => cookie.startsWith('__Host-oidc-session='))).toBe(false);

@@ -5,13 +5,10 @@
 // §1, "Refresh storms and wrong statuses"). Each claim is tested on its own, against an in-process
 // provider behind a fake fetch (the real oidc-provider cannot be made to mint such tokens).
 import { beforeEach, describe, expect, test } from 'vitest';
-import { createSessionServer, memoryStore, type SessionServer } from '../../src/server/index.js';
+import type { SessionServer } from '../../src/server/index.js';
 import { createFakeProvider, type FakeProvider } from '../unit/fake-provider.js';
-import { SECRET, fakeClock } from './harness.js';
-
-const APP = 'https://app.test';
-const SESSION = '__Host-oidc-session';
-const csrf = { 'x-oidc-session': '1', origin: APP, 'sec-fetch-site': 'same-origin' };
+import { APP, CSRF_HEADERS as csrf, loginCookie, serverFor } from './fake-provider-server.js';
+import { fakeClock } from './harness.js';
 
 let fake: FakeProvider;
 let server: SessionServer;
@@ -39,29 +36,10 @@ beforeEach(async () => {
     fake.hooks.idTokenClaims = atLogin;
     return fake.json(tokens);
   };
-  server = createSessionServer({
-    issuer: fake.issuer,
-    clientId: 'app',
-    tokenEndpointAuthMethod: 'none',
-    appUrl: APP,
-    secret: SECRET,
-    fetch: fake.fetch as typeof fetch,
-    tokenRoute: true,
-    now: clock.now,
-    store: memoryStore({ now: clock.now }),
-  });
+  server = serverFor(fake, { tokenRoute: true, now: clock.now });
 });
 
-/** Logs in as `alice`; resolves with the session cookie (`name=value`). */
-async function login(): Promise<string> {
-  const start = await server.handle(new Request(`${APP}/auth/login?returnTo=/`));
-  const pending = start.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
-  const callback = fake.authorize(start.headers.get('location') as string, 'alice');
-  const done = await server.handle(new Request(callback, { headers: { cookie: pending } }));
-  const session = done.headers.getSetCookie().find((cookie) => cookie.startsWith(`${SESSION}=`));
-  if (!session) throw new Error(`no session after the login: ${done.status}`);
-  return session.split(';')[0] as string;
-}
+const login = () => loginCookie(server, fake);
 
 const get = (cookie: string, path: string) => server.handle(new Request(`${APP}${path}`, { headers: { cookie, ...csrf } }));
 
@@ -100,18 +78,7 @@ describe('a refreshed ID token that does not describe the login', () => {
   });
 
   test('acr: below the requiredAcr the login had to meet: 401, the session ends, never the logout hint', async () => {
-    server = createSessionServer({
-      issuer: fake.issuer,
-      clientId: 'app',
-      tokenEndpointAuthMethod: 'none',
-      appUrl: APP,
-      secret: SECRET,
-      fetch: fake.fetch as typeof fetch,
-      tokenRoute: true,
-      now: clock.now,
-      store: memoryStore({ now: clock.now }),
-      requiredAcr: ['urn:mfa'],
-    });
+    server = serverFor(fake, { tokenRoute: true, now: clock.now, requiredAcr: ['urn:mfa'] });
     loginClaims = { acr: 'urn:mfa' };
     const cookie = await login();
     clock.advance(120_000);
