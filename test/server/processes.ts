@@ -1,9 +1,10 @@
 // App instances in child processes (test/server/fixtures/app-process.mjs) running the built package,
 // sharing one Redis: several servers behind one app origin, restarts, outages.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/redis-server.mjs';
+import { spawnReady } from '../support/spawn-ready.js';
 import { CLIENT_ID, CLIENT_SECRET, SECRET, type World } from './harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -51,31 +52,14 @@ export async function startAppProcess(world: World, redisUrl: string, options: R
       ...options,
     },
   };
-  const child = spawn(process.execPath, [fixture], { env: { ...process.env, APP_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`app process did not start:\n${output}`)), 15_000);
-    const onExit = (code: number | null) => {
-      clearTimeout(timer);
-      reject(new Error(`app process exited (${code}) before it was ready:\n${output}`));
-    };
-    child.once('exit', onExit);
-    child.stdout?.on('data', () => {
-      if (!output.includes(`ready ${listenPort}`)) return;
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      resolve();
-    });
-  });
+  const { child, output, alive } = await spawnReady(fixture, { APP_CONFIG: JSON.stringify(config) }, `ready ${listenPort}`, 'app process', 15_000);
   const base = `http://127.0.0.1:${listenPort}`;
   return {
     port: listenPort,
     base,
     child,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    output: () => output,
+    alive,
+    output,
     async setClockOffset(ms) {
       const response = await fetch(`${base}/__test/clock?offset=${Math.round(ms)}`, { method: 'POST' });
       if (!response.ok) throw new Error(`clock: ${response.status}`);

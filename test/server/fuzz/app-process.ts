@@ -1,7 +1,6 @@
 // Starts test/server/fuzz/fuzz-app.mjs in a child process on the CURRENT sources: src/server is bundled
 // with tsup (the package's own build tool) into a temporary module first, ~100 ms, so the fuzz never
 // runs a stale dist/; then the child serves it through node:http and Express on a harness World's origin.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'tsup';
 import { CLIENT_ID, CLIENT_SECRET, SECRET, type World } from '../harness.js';
 import { freePort } from '../../support/redis-server.mjs';
+import { spawnReady } from '../../support/spawn-ready.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = fileURLToPath(new URL('./fuzz-app.mjs', import.meta.url));
@@ -73,32 +73,14 @@ export async function startFuzzApp(world: World, options: { redisUrl?: string; c
       ...options.serverOptions,
     },
   };
-  const child: ChildProcess = spawn(process.execPath, [fixture], { env: { ...process.env, FUZZ_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`fuzz app did not start:\n${output}`)), 20_000);
-    const onExit = (code: number | null) => {
-      clearTimeout(timer);
-      reject(new Error(`fuzz app exited (${code}) before it was ready:\n${output}`));
-    };
-    child.once('exit', onExit);
-    child.stdout?.on('data', () => {
-      if (!output.includes('ready')) return;
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      resolve();
-    });
-  });
-  const alive = () => child.exitCode === null && child.signalCode === null;
+  const { child, output, alive } = await spawnReady(fixture, { FUZZ_CONFIG: JSON.stringify(config) }, 'ready', 'fuzz app', 20_000);
   return {
     nodeBase: `http://127.0.0.1:${nodePort}`,
     nodePort,
     expressBase: `http://127.0.0.1:${expressPort}`,
     expressPort,
     alive,
-    output: () => output,
+    output,
     async events() {
       const response = await fetch(`http://127.0.0.1:${controlPort}/events`);
       return ((await response.json()) as { events: { kind: string; message: string }[] }).events;
