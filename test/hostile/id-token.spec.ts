@@ -30,6 +30,10 @@ rejects('IT-02 aud 123', { idTokenClaims: (c) => ({ ...c, aud: 123 }) });
 rejects('IT-03 aud [client, untrusted] without azp', { idTokenClaims: (c) => ({ ...c, aud: ['spa', 'untrusted'] }) });
 rejects('IT-03 aud [client, untrusted] with azp untrusted', { idTokenClaims: (c) => ({ ...c, aud: ['spa', 'untrusted'], azp: 'untrusted' }) });
 accepts('IT-03 aud [client] is accepted', { idTokenClaims: (c) => ({ ...c, aud: ['spa'] }) });
+// OIDC Core §3.1.3.7 steps 3 and 5, the siblings oauth4webapi leaves to us: it checks azp only with several audiences.
+rejects('IT-03 a single aud with azp naming another party', { idTokenClaims: (c) => ({ ...c, azp: 'untrusted' }) });
+rejects('IT-03 aud [client, untrusted] with azp our client', { idTokenClaims: (c) => ({ ...c, aud: ['spa', 'untrusted'], azp: 'spa' }) });
+accepts('IT-03 azp our client is accepted', { idTokenClaims: (c) => ({ ...c, azp: 'spa' }) });
 
 rejects('IT-05 exp two minutes past', { idTokenClaims: (c) => ({ ...c, exp: now() - 120 }) });
 rejects('IT-05 exp missing', { idTokenClaims: ({ exp: _e, ...c }: Claims) => c });
