@@ -77,9 +77,18 @@ export function createSealer(secrets: readonly string[], purpose: string): Seale
  */
 export function createKeyedHash(secrets: readonly string[], purpose: string): (value: string) => Promise<string[]> {
   const keys = Promise.all(secrets.map((secret) => deriveHmacKey(secret, purpose)));
-  return async (value) => {
+  // Every request hashes its session id: recent ones are remembered (bounded, oldest dropped first),
+  // since a WebCrypto call per request halved the session lookups a second. The map lives only in this
+  // process's memory, beside the sessions the memory store keeps anyway.
+  const recent = new Map<string, Promise<string[]>>();
+  return (value) => {
+    const known = recent.get(value);
+    if (known) return known;
     const data = encoder.encode(value);
-    return Promise.all((await keys).map(async (key) => toBase64Url(new Uint8Array(await crypto.subtle.sign('HMAC', key, data)))));
+    const hashes = keys.then((list) => Promise.all(list.map(async (key) => toBase64Url(new Uint8Array(await crypto.subtle.sign('HMAC', key, data))))));
+    if (recent.size >= OPENED_CACHE_SIZE) recent.delete(recent.keys().next().value as string);
+    recent.set(value, hashes);
+    return hashes;
   };
 }
 
