@@ -47,6 +47,8 @@ const LOCK_POLL_MS = 50;
 const MAX_SESSION_JSON = 65_536;
 /** Sessions whose refresh back-off this process remembers; the oldest is forgotten beyond it. */
 const MAX_BACKOFFS = 10_000;
+/** Login claims the stateless cookie mode remembers in this process; the oldest is forgotten beyond it. */
+const MAX_CLAIMED_LOGINS = 10_000;
 
 /** A user's sessions, oldest first: [store handle, absolute expiry]. */
 interface UserIndex {
@@ -423,7 +425,7 @@ export class Sessions {
    * (a concurrent or replayed callback), so a code is redeemed once. With a store, a lock under a
    * SHA-256 of the state (`c:` prefix; never released, it expires at `expiresAt`) holds across every
    * process. In cookie mode there is no shared store: a record in this process, expired claims
-   * dropped first and capped at 10,000 (past the cap the oldest go), which covers the reload and the
+   * dropped first and capped at MAX_CLAIMED_LOGINS (past the cap the oldest go), which covers the reload and the
    * proxy retry but not two processes behind a balancer.
    */
   async claimLogin(state: string, expiresAt: number): Promise<boolean> {
@@ -434,8 +436,8 @@ export class Sessions {
     if (store) return (await this.#call(() => store.lock(key, expiresAt - now))) !== undefined;
     const claimed = this.#claimedLogins;
     if ((claimed.get(key) ?? 0) > now) return false;
-    if (claimed.size >= 10_000) for (const [old, until] of claimed) if (until <= now) claimed.delete(old);
-    while (claimed.size >= 10_000) claimed.delete(claimed.keys().next().value as string);
+    if (claimed.size >= MAX_CLAIMED_LOGINS) for (const [old, until] of claimed) if (until <= now) claimed.delete(old);
+    while (claimed.size >= MAX_CLAIMED_LOGINS) claimed.delete(claimed.keys().next().value as string);
     claimed.delete(key);
     claimed.set(key, expiresAt);
     return true;
