@@ -1,5 +1,41 @@
-import { defineConfig } from '@playwright/test';
-import { chromiumLaunchOptions } from './test/e2e/chromium.js';
+import { defineConfig, type Project } from '@playwright/test';
+import { chromiumLaunchOptions } from './test/browsers/chromium.js';
+import { firefoxLaunchOptions, HOSTILE_HOSTS } from './test/browsers/firefox.js';
+
+// Every project is named after its engine, so every line of the output says where a test ran.
+// One engine alone: `npx playwright test --project='chromium*'` (or firefox*, webkit).
+const chromium = { browserName: 'chromium', launchOptions: chromiumLaunchOptions } as const;
+const firefox = { browserName: 'firefox', launchOptions: firefoxLaunchOptions } as const;
+
+const projects: Project[] = [
+  // The SDK against oidc-provider, as users run it.
+  { name: 'chromium', testDir: 'test/e2e', use: chromium },
+  { name: 'firefox', testDir: 'test/e2e', use: firefox },
+  // The SDK against a provider that misbehaves on purpose, over HTTPS on *.test host names.
+  {
+    name: 'chromium-hostile',
+    testDir: 'test/hostile',
+    use: {
+      ...chromium,
+      ignoreHTTPSErrors: true,
+      launchOptions: { ...chromiumLaunchOptions, args: [...chromiumLaunchOptions.args, '--host-resolver-rules=MAP *.test 127.0.0.1'] },
+    },
+  },
+  {
+    name: 'firefox-hostile',
+    testDir: 'test/hostile',
+    use: {
+      ...firefox,
+      ignoreHTTPSErrors: true,
+      launchOptions: {
+        ...firefoxLaunchOptions,
+        firefoxUserPrefs: { ...firefoxLaunchOptions.firefoxUserPrefs, 'network.dns.localDomains': HOSTILE_HOSTS.join(',') },
+      },
+    },
+  },
+  // WebKitGTK's MiniBrowser through WebKitWebDriver: Playwright runs the tests, selenium-webdriver drives it.
+  { name: 'webkit', testDir: 'test/webkit' },
+];
 
 export default defineConfig({
   fullyParallel: true,
@@ -8,25 +44,6 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   forbidOnly: true,
   reporter: [['list']],
-  use: {
-    browserName: 'chromium',
-    trace: 'retain-on-failure',
-    launchOptions: chromiumLaunchOptions,
-  },
-  projects: [
-    // The SDK against oidc-provider, as users run it.
-    { name: 'e2e', testDir: 'test/e2e' },
-    // The SDK against a provider that misbehaves on purpose, over HTTPS on *.test host names.
-    {
-      name: 'hostile',
-      testDir: 'test/hostile',
-      use: {
-        ignoreHTTPSErrors: true,
-        launchOptions: {
-          ...chromiumLaunchOptions,
-          args: [...chromiumLaunchOptions.args, '--host-resolver-rules=MAP *.test 127.0.0.1'],
-        },
-      },
-    },
-  ],
+  use: { trace: 'retain-on-failure' },
+  projects,
 });

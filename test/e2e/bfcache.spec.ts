@@ -7,10 +7,17 @@ import {
   test,
   waitForStatus,
 } from './fixtures.js';
-import { chromiumLaunchOptions } from './chromium.js';
+import { goBack } from '../support/history.js';
 
-// Playwright turns the back-forward cache off by default; this test needs it.
-test.use({ launchOptions: { ...chromiumLaunchOptions, ignoreDefaultArgs: ['--disable-back-forward-cache'] } });
+// Playwright turns Chromium's back-forward cache off by default; this test needs it. (Firefox keeps its
+// own on, and this project's launch options must not reach Firefox.)
+test.use({
+  launchOptions: [
+    async ({ launchOptions, browserName }, use) =>
+      use(browserName === 'chromium' ? { ...launchOptions, ignoreDefaultArgs: ['--disable-back-forward-cache'] } : launchOptions),
+    { scope: 'worker' },
+  ],
+});
 
 test('a tab restored from the back-forward cache after a logout elsewhere is anonymous', async ({ page, context, stack }) => {
   await signIn(page, stack, 'esm');
@@ -19,9 +26,7 @@ test('a tab restored from the back-forward cache after a logout elsewhere is ano
   await other.goto(`${stack.app.origin}/test/plain.html`);
 
   await logoutFrom(page, stack);
-  // A page restored from the cache fires no load event: wait for the commit only.
-  await other.goBack({ waitUntil: 'commit' });
-  await other.waitForFunction(() => (window as any).harnessReady === true);
+  await goBack(other, 'harnessReady');
   const events = await other.evaluate(() => (window as any).events);
   expect(events).toContainEqual({ type: 'pageshow', persisted: true });
   await waitForStatus(other, 'anonymous');

@@ -9,6 +9,7 @@ import {
   test,
   type Build,
 } from './fixtures.js';
+import { goBack } from '../support/history.js';
 
 for (const build of Object.keys(BUILDS) as Build[]) {
   test.describe(`${build} build`, () => {
@@ -143,8 +144,7 @@ for (const build of Object.keys(BUILDS) as Build[]) {
       expect(new URL(page.url()).search).toBe('');
 
       // Back to the callback entry in history: the same outcome.
-      await page.goBack();
-      await page.waitForFunction(() => (window as any).harnessReady === true);
+      await goBack(page, 'harnessReady');
       expect(await page.evaluate(() => (window as any).client.state.status)).toBe('authenticated');
       expect(stack.provider.count('token', 'authorization_code')).toBe(redemptions);
     });

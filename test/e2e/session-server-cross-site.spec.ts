@@ -3,15 +3,15 @@
 // on 127.0.0.1, the provider on localhost. (The other e2e files run both on localhost, one site, where
 // Strict and Lax cannot be told apart.)
 //
-// Why the callback ends in a same-origin landing page instead of a 303: in Chromium, every hop of a
-// redirect chain that another site started stays cross-site, so a Strict cookie set by the callback is
+// Why the callback ends in a same-origin landing page instead of a 303: in Chromium and Firefox, every
+// hop of a redirect chain that another site started stays cross-site, so a Strict cookie set by the callback is
 // NOT sent on the 303's next request. The first test pins that browser behaviour with two bare servers;
 // the second shows the session server's design carrying the cookie on the very first page after login.
 import { expect, test } from '@playwright/test';
 import { createServer, type Server } from 'node:http';
 import { startStack } from '../../demo/stack.mjs';
 
-test('Chromium: a Strict cookie set in a cross-site-initiated redirect chain is missing on the next hop; a same-origin refresh carries it', async ({ page }) => {
+test('a Strict cookie set in a cross-site-initiated redirect chain is missing on the next hop; a same-origin refresh carries it', async ({ page }) => {
   const seen: Record<string, string> = {};
   const app = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');

@@ -1,9 +1,9 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import type { HostileProvider, Scenario } from './provider.js';
 import { startHostileWorld, type HostileWorld } from './server.js';
-import { pageErrorsFixture, storedText } from '../support/page-checks.js';
+import { expectFailedRequests, pageErrorsFixture, storedText } from '../support/page-checks.js';
 
-export { storedText };
+export { expectFailedRequests, storedText };
 
 /**
  * Fixtures for the hostile suite. Each worker runs its own world (app, provider, attacker); each test
@@ -57,11 +57,13 @@ export async function openApp(page: Page, world: HostileWorld, path = '/'): Prom
  */
 export async function login(page: Page, world: HostileWorld, params: Record<string, string> = {}): Promise<CallbackResult> {
   if (!page.url().startsWith(world.app)) await openApp(page, world);
-  await Promise.all([
-    page.waitForURL((url) => url.origin === world.app && url.pathname === '/cb', { waitUntil: 'commit' }),
-    page.evaluate((p) => void (window as any).client.login({ params: p }), params),
-  ]);
-  await page.waitForFunction(() => (window as any).ready === true);
+  // A mark on the page that starts the login tells it apart from the callback page that ends it: a
+  // test that signs in twice starts on the first callback page, where `ready` is already true.
+  await page.evaluate((p) => {
+    (window as any).loginStartedHere = true;
+    void (window as any).client.login({ params: p });
+  }, params);
+  await page.waitForFunction(() => !(window as any).loginStartedHere && location.pathname === '/cb' && (window as any).ready === true);
   return page.evaluate(() => (window as any).callbackResult);
 }
 

@@ -1,4 +1,4 @@
-import { expect, expectRejectClean, login, misbehave, openApp, setAppOptions, test } from './fixtures.js';
+import { expect, expectFailedRequests, expectRejectClean, login, misbehave, openApp, setAppOptions, test } from './fixtures.js';
 import type { RawResponse } from './provider.js';
 
 // B. Authorization request and PKCE; C. token response (code exchange); H. discovery.
@@ -165,6 +165,7 @@ test.describe('TR-07 error status, redirect, network failure', () => {
   ];
   for (const [label, answer, expected] of cases) {
     test(`TR-07 ${label}: typed error, nothing stored, the code never resent, no redirect followed`, async ({ page, world }) => {
+      expectFailedRequests();
       misbehave(world.op, answer === 'no-cors' ? { noCors: true } : { token: () => answer });
       const result = await login(page, world);
       await expectRejectClean(page, world, result, expected, { tokenRequests: 1 });
