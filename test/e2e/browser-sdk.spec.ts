@@ -31,22 +31,6 @@ for (const build of Object.keys(BUILDS) as Build[]) {
       expect(stack.provider.count('token', 'authorization_code')).toBeGreaterThanOrEqual(1);
     });
 
-    test('a reload with a live session is authenticated without any network request to the provider', async ({ page, stack }) => {
-      await signIn(page, stack, build);
-      const before = stack.provider.requests.length;
-      const providerRequests: string[] = [];
-      page.on('request', (request) => {
-        if (request.url().startsWith(stack.provider.issuer)) providerRequests.push(request.url());
-      });
-      await page.reload();
-      await page.waitForFunction(() => (window as any).harnessReady === true);
-      const status = await page.evaluate(() => (window as any).client.state.status);
-      expect(status).toBe('authenticated');
-      expect(await page.evaluate(async () => (await (window as any).client.getUser()).sub)).toBe('ada');
-      expect(providerRequests).toEqual([]);
-      expect(stack.provider.requests.length).toBe(before);
-    });
-
     test('refreshes after the access token expires and persists the rotated refresh token', async ({ page, stack }) => {
       await signIn(page, stack, build);
       const before = (await storedSession(page)) as Record<string, any>;

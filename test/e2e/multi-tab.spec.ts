@@ -46,15 +46,6 @@ test.describe('login, logout and new tabs', () => {
     }
   });
 
-  test('a tab opened after login adopts the session from its siblings, with no provider request', async ({ page, context, stack }) => {
-    await signIn(page, stack, 'esm');
-    const before = stack.provider.requests.length;
-    const fresh = await openTab(context, stack, 'cdn');
-    await waitForStatus(fresh, 'authenticated');
-    expect(await storedSession(fresh)).toMatchObject({ claims: { sub: 'ada' } });
-    expect(stack.provider.requests.length).toBe(before);
-  });
-
   test('with shareSessionAcrossTabs: false each tab keeps its own session, but a logout still ends them all', async ({ page, context, stack }) => {
     await setHarnessOptions(page, stack, { shareSessionAcrossTabs: false });
     const other = await openTab(context, stack, 'esm');
@@ -128,20 +119,6 @@ test.describe('login, logout and new tabs', () => {
     }, { issuer: stack.provider.issuer, clientId: stack.provider.clientId });
     expect(result).toBe('authenticated');
   });
-});
-
-test('IndexedDB mode: the session survives closing every tab', async ({ page, context, stack }) => {
-  await setHarnessOptions(page, stack, { storage: 'indexeddb' });
-  await signIn(page, stack, 'esm');
-  const second = await openTab(context, stack, 'cdn');
-  await waitForStatus(second, 'authenticated');
-  await page.close();
-  await second.close();
-  const before = stack.provider.requests.length;
-  const reopened = await context.newPage();
-  await openHarness(reopened, stack, 'esm');
-  await waitForStatus(reopened, 'authenticated');
-  expect(stack.provider.requests.length).toBe(before);
 });
 
 test.describe('renewal without a getAccessToken() call', () => {

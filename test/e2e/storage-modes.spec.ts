@@ -1,5 +1,8 @@
 import { BUILDS, everythingStored, expect, openHarness, signIn, test } from './fixtures.js';
 
+// Tokens that stay fresh for the whole test: it counts the provider's requests (see fresh-session.spec.ts).
+test.use({ accessTokenTtl: 60 });
+
 const statusOf = (page: import('@playwright/test').Page) => page.evaluate(() => (window as any).client.state.status);
 
 test.describe('storage modes', () => {
