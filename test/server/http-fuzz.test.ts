@@ -524,7 +524,7 @@ describe('red team', () => {
         expect(new URL(followed.finalUrl).origin, returnTo).toBe(origin());
         expect(followed.status, returnTo).not.toBeGreaterThanOrEqual(500);
         // The landing page's markup is its own: the same tags whatever returnTo was.
-        for (const page of followed.appPages) expect(page.match(/<[a-z!/]+/gi), `${returnTo}: ${page}`).toEqual(['<!doctype', '<meta', '<meta', '<title', '</title', '<a', '</a']);
+        for (const page of followed.appPages) expect(page.match(/<[a-z!/]+/gi), `${returnTo}: ${page}`).toEqual(['<!doctype', '<meta', '<meta', '<title', '</title', '<link', '<a', '</a']);
         if (returnTo === '/home?a=1#frag') expect(followed.appPages.length, 'a landing page was served (SameSite=Strict)').toBe(1);
       }
       // And the page itself: nothing from returnTo becomes markup.
