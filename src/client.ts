@@ -81,7 +81,10 @@ export class AuthClient extends StateHub {
   readonly #sessionStorage: GuardedStorage;
   readonly #transactionStorage: GuardedStorage;
   #record: SessionRecord | undefined;
+  /** Settles once the session has been restored, after any wait for a sibling tab to hand it over. */
   #restoring: Promise<void> | undefined;
+  /** Settles once storage has been read, before that wait: what a sibling's answer must wait for. */
+  #loaded: Promise<unknown> | undefined;
   #started = false;
   #metadata: Promise<ProviderMetadata> | undefined;
   #refreshing: Promise<SessionRecord> | undefined;
@@ -271,6 +274,9 @@ export class AuthClient extends StateHub {
     try {
       const loaded = this.#tokens.load();
       this.#restoring = loaded instanceof Promise ? loaded.then((r) => this.#restore(r), failed) : this.#restore(loaded);
+      // Settles just after #restore has run (its reaction was registered first), not after the wait
+      // for a sibling that #restore may start.
+      this.#loaded = Promise.resolve(loaded).catch(ignore);
     } catch (error) {
       this.#restoring = failed(error);
     }
@@ -373,7 +379,9 @@ export class AuthClient extends StateHub {
 
   async #receive(message: TabMessage | undefined): Promise<void> {
     if (!message || message.from === this.#tabId || this.#disposed) return;
-    await this.#ready();
+    // Not #ready(): a new tab's restore may be waiting for this very message (the sibling's session).
+    this.begin();
+    await this.#loaded;
     if (!this.#perTab) {
       // The shared store is the truth: whatever happened, read it again.
       if (message.type === 'changed' || message.type === 'logout') await this.#reloadShared(message.type === 'logout' ? message.reason : 'user');

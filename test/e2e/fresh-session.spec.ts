@@ -57,3 +57,12 @@ test('IndexedDB mode: the session survives closing every tab', async ({ page, co
   await waitForStatus(reopened, 'authenticated');
   expect(stack.provider.requests.length).toBe(before);
 });
+
+test('a new tab that can adopt the live session never reports anonymous: loading, then authenticated', async ({ page, context, stack }) => {
+  await signIn(page, stack, 'esm');
+  const fresh = await openTab(context, stack, 'cdn');
+  await waitForStatus(fresh, 'authenticated');
+  // Every state the app could have rendered, from the first read on.
+  const states = await fresh.evaluate(() => (window as any).events.filter((e: any) => e.type === 'state').map((e: any) => e.status));
+  expect(states).toEqual(['loading', 'authenticated']);
+});

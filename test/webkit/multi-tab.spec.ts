@@ -67,6 +67,9 @@ test.describe('WebKit, tabs', () => {
     expect(await storedSession(opened)).toMatchObject({ claims: { sub: 'ada' } });
     expect(Date.now(), 'adopted while the token was fresh').toBeLessThan(freshTill);
     expect(stack.provider.requests.slice(before), 'provider requests').toEqual([]);
+    // Every state the app could have rendered: never "anonymous" on the way.
+    const states = (await eventsOf(opened)).filter((e) => e.type === 'state').map((e) => e.status);
+    expect(states).toEqual(['loading', 'authenticated']);
   });
 
   test('IndexedDB mode: the session survives closing the tabs; a reopened tab is authenticated with no provider request', async ({ tab, webkit, stack }) => {
