@@ -87,10 +87,11 @@ export { state, session, store };
 `,
   );
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
-  for (const [module, resolution] of [['node16', 'node16'], ['esnext', 'bundler']]) {
+  // node10 (TypeScript's old `node`) is still common; it reads no "exports", so the subpaths need typesVersions.
+  for (const [module, resolution] of [['node16', 'node16'], ['esnext', 'bundler'], ['commonjs', 'node10']]) {
     run('node', [tsc, '--noEmit', '--strict', '--skipLibCheck', 'false', '--module', module, '--moduleResolution', resolution, '--target', 'es2022', '--lib', 'es2022,dom', 'app.ts', 'server-mode.ts']);
   }
-  step('type declarations compile (node16 and bundler resolution, skipLibCheck off)');
+  step('type declarations compile (node16, bundler and node10 resolution, skipLibCheck off)');
 
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
