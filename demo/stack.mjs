@@ -15,6 +15,7 @@ const demoPages = fileURLToPath(new URL('./public/', import.meta.url));
  * @param {number} [options.accessTokenTtl] Seconds; default 60.
  * @param {Record<string, string>} [options.pages] More URL prefixes to page folders (the tests' pages).
  * @param {string[]} [options.pagePaths] Paths of pages that act as redirect URIs, besides the demo's.
+ * @param {string[]} [options.extraRedirectUris] Absolute URLs of another app (the developer's own) to register too.
  * @param {(config: object, app: string) => object} [options.configureProvider] Adjusts oidc-provider's configuration.
  * @param {boolean} [options.trailingSlash] Issuer with a trailing slash.
  * @param {string} [options.autoLogin] Sign this user in without the form.
@@ -33,7 +34,7 @@ export async function startStack(options = {}) {
     config: () => config ?? {},
     middleware: () => sessionServer?.handlers ?? [],
   });
-  const pageUrls = ['/demo/', '/demo/cdn.html', ...(options.pagePaths ?? [])].map((path) => app.origin + path);
+  const pageUrls = [...['/demo/', '/demo/cdn.html', ...(options.pagePaths ?? [])].map((path) => app.origin + path), ...(options.extraRedirectUris ?? [])];
   const provider = await startProvider({
     port: options.providerPort ?? 0,
     redirectUris: pageUrls,
