@@ -29,11 +29,11 @@ describe('DEMO_REDIRECT_URIS', () => {
     const started = startStack({ extraRedirectUris: [own] });
     afterAll(async () => (await started).close());
 
-    const authorize = async (redirectUri: string) => {
+    const authorize = async (redirectUri: string, clientId?: string) => {
       const stack = await started;
       const metadata = await (await fetch(`${stack.provider.issuer}/.well-known/openid-configuration`)).json();
       const url = new URL(metadata.authorization_endpoint);
-      const params = { client_id: stack.provider.clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state: 's'.repeat(43), code_challenge: 'c'.repeat(43), code_challenge_method: 'S256' };
+      const params = { client_id: clientId ?? stack.provider.clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state: 's'.repeat(43), code_challenge: 'c'.repeat(43), code_challenge_method: 'S256' };
       for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
       return fetch(url, { redirect: 'manual' });
     };
@@ -54,10 +54,17 @@ describe('DEMO_REDIRECT_URIS', () => {
       expect((await tokenCall('http://localhost:5174')).headers.get('access-control-allow-origin')).toBeNull();
     });
 
-    it('still refuses a redirect URI nobody registered', async () => {
+    // What the README's troubleshooting table tells users they will see on the provider's error page.
+    it('still refuses a redirect URI nobody registered (invalid_redirect_uri)', async () => {
       const refused = await authorize('http://localhost:5174/callback');
       expect(refused.status).toBe(400);
-      expect(await refused.text()).toMatch(/redirect_uri/);
+      expect(await refused.text()).toContain('invalid_redirect_uri');
+    });
+
+    it('refuses an unknown client id (invalid_client)', async () => {
+      const refused = await authorize(own, 'no-such-client');
+      expect(refused.status).toBe(400);
+      expect(await refused.text()).toContain('invalid_client');
     });
   });
 });
