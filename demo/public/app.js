@@ -7,7 +7,7 @@
  * @typedef {object} DemoPage
  * @property {string} build What this page runs, shown in the header.
  * @property {{ href: string, label: string }[]} others Links to the other pages.
- * @property {object} [clientOptions] AuthClient options; default: browser mode against the local provider.
+ * @property {Record<string, unknown>} [clientOptions] AuthClient options; default: browser mode against the local provider.
  * @property {string} [api] An API route of the app's own backend to call with the session cookie.
  */
 
@@ -26,6 +26,10 @@ export async function startDemo(OidcSession, page) {
   /** @type {any} */ (window).client = client;
 
   const ui = render(page);
+  const lifetime = { expiresAt: 0, total: 1 };
+  function tick() {
+    updateLifetime(client.state, ui, lifetime);
+  }
   const log = (/** @type {string} */ kind, /** @type {string} */ text, isError = false) => {
     const item = h('li', {}, h('time', {}, new Date().toLocaleTimeString()), h('span', { class: 'kind' }, kind), h('span', isError ? { class: 'error' } : {}, text));
     ui.log.prepend(item);
@@ -38,10 +42,16 @@ export async function startDemo(OidcSession, page) {
     ui.logout.disabled = state.status !== 'authenticated';
     ui.getToken.disabled = ui.forceRefresh.disabled = ui.callApi.disabled = state.status !== 'authenticated';
     ui.claims.replaceChildren(...(state.status === 'authenticated' ? claimRows(state.user) : [h('p', { class: 'muted' }, 'Not signed in.')]));
+    // The lifetime too, in the same render: not up to a second later at the next tick.
+    tick();
     log('state', state.status);
   });
   client.on('login', (/** @type {any} */ e) => log('login', `signed in as ${e.user.sub}`));
-  client.on('refresh', (/** @type {any} */ e) => log('refresh', `new access token, expires ${new Date(e.expiresAt).toLocaleTimeString()}`));
+  let refreshes = 0;
+  client.on('refresh', (/** @type {any} */ e) => {
+    refreshes++;
+    log('refresh', `new access token, expires ${new Date(e.expiresAt).toLocaleTimeString()}`);
+  });
   client.on('logout', (/** @type {any} */ e) => log('logout', `reason: ${e.reason}`));
 
   const report = (/** @type {unknown} */ error) => {
@@ -53,9 +63,14 @@ export async function startDemo(OidcSession, page) {
   const showToken = async (/** @type {boolean} */ forceRefresh) => {
     try {
       const started = performance.now();
+      const refreshesBefore = refreshes;
       const token = await client.getAccessToken({ forceRefresh });
       const ms = (performance.now() - started).toFixed(1);
-      const how = token === lastToken ? 'cached' : lastToken ? 'new (refreshed)' : 'current';
+      // "refreshed" only when this call renewed it; a token renewed since (in the background, by
+      // another tab) is new but was not this call's doing. (Session-server mode emits no refresh
+      // events: the server renews, so only a forced call is known to have.)
+      const refreshedNow = forceRefresh || refreshes > refreshesBefore;
+      const how = token === lastToken ? 'cached' : refreshedNow ? 'new (refreshed)' : lastToken ? 'new (renewed since)' : 'current';
       lastToken = token;
       ui.token.textContent = `${token.slice(0, 24)}… (${how}, ${ms} ms)`;
       log('token', `getAccessToken(): ${how} in ${ms} ms`);
@@ -73,8 +88,6 @@ export async function startDemo(OidcSession, page) {
     log('api', `GET ${page.api}: ${response.status} ${await response.text()}`, !response.ok);
   };
 
-  const lifetime = { expiresAt: 0, total: 1 };
-  const tick = () => updateLifetime(client.state, ui, lifetime);
   setInterval(tick, 1000);
   tick();
 
@@ -137,7 +150,8 @@ function render(/** @type {DemoPage} */ page) {
       'main',
       {},
       h('section', {}, h('h2', {}, 'Session'), status, h('div', { class: 'row' }, login, logout, callApi)),
-      h('section', {}, h('h2', {}, 'Access token lifetime'), lifetime, h('div', { class: 'meter' }, meter), h('div', { class: 'row' }, getToken, forceRefresh), token),
+      // In session-server mode the state's expiry is the server session's: tokens stay on the server.
+      h('section', {}, h('h2', {}, page.clientOptions?.sessionServer ? 'Session lifetime (on the server)' : 'Access token lifetime'), lifetime, h('div', { class: 'meter' }, meter), h('div', { class: 'row' }, getToken, forceRefresh), token),
       h('section', { class: 'wide' }, h('h2', {}, 'User (ID token claims)'), claims),
       h('section', { class: 'wide' }, h('h2', {}, 'Events'), log),
     ),
