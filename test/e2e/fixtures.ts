@@ -75,14 +75,31 @@ export function waitForStatus(page: Page, status: string) {
 /**
  * Signs out from `page` and waits until it has arrived at the provider's end-session page. A test that
  * ended with the page still navigating (and the revocation request in flight) could stall Chromium's
- * teardown of the browser context.
+ * teardown of the browser context. Resolves with the page's clock (epoch ms) when logout() was called.
  */
-export async function logoutFrom(page: Page, stack: Stack): Promise<void> {
-  await Promise.all([
+export async function logoutFrom(page: Page, stack: Stack): Promise<number> {
+  const [, calledAt] = await Promise.all([
     page.waitForURL((url) => url.origin === stack.provider.issuer),
-    page.evaluate(() => void (window as any).client.logout()),
+    page.evaluate(() => {
+      const at = Date.now();
+      void (window as any).client.logout();
+      return at;
+    }),
   ]);
   await page.waitForLoadState('load');
+  return calledAt;
+}
+
+/** Records, in the page, when its client first reports `anonymous` (read it with `anonymousAt`). */
+export function recordWhenAnonymous(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    (window as any).client.subscribe((s: { status: string }) => s.status === 'anonymous' && ((window as any).anonymousAt ??= Date.now()));
+  });
+}
+
+/** The page's clock (epoch ms) when its client first reported `anonymous` after recordWhenAnonymous(). */
+export function anonymousAt(page: Page): Promise<number | undefined> {
+  return page.evaluate(() => (window as any).anonymousAt);
 }
 
 /** The page's client state. */

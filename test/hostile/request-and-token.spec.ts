@@ -28,6 +28,9 @@ test.describe('AQ-01 PKCE downgrade', () => {
 });
 
 test('AQ-02 request entropy: 50 requests with unique 256-bit values; redirect_uri never taken from the page URL', async ({ page, world }) => {
+  // 50 round trips to the provider and back: ~20 s in Chromium, ~50 s in Firefox over BiDi, more on a
+  // loaded CI machine. The time is not what this test checks.
+  test.setTimeout(180_000);
   misbehave(world.op, { authorize: () => ({ status: 200, body: 'held' }) });
   for (let i = 0; i < 50; i++) {
     await openApp(page, world, '/?redirect_uri=https%3A%2F%2Fevil.test%2Fcb');
@@ -102,9 +105,15 @@ test.describe('TR-06 huge or slow responses', () => {
   for (const [label, answer, expected] of slow) {
     test(`TR-06 ${label}: NetworkError (timeout) within the deadline, the page responsive`, async ({ page, world }) => {
       misbehave(world.op, { token: answer });
-      const started = Date.now();
+      // From the token request on: the login's page loads before it are not what the deadline bounds
+      // (they took seconds in Firefox on a loaded machine).
+      let tokenRequestAt = 0;
+      page.on('request', (request) => {
+        if (!tokenRequestAt && request.method() === 'POST' && new URL(request.url()).pathname === '/token') tokenRequestAt = Date.now();
+      });
       const result = await login(page, world);
-      expect(Date.now() - started).toBeLessThan(3000 + 3000);
+      expect(tokenRequestAt, 'a token request was sent').toBeGreaterThan(0);
+      expect(Date.now() - tokenRequestAt).toBeLessThan(3000 + 3000);
       await expectRejectClean(page, world, result, expected, { tokenRequests: 1 });
       expect(await page.evaluate(() => (window as any).maxGap)).toBeLessThan(500);
     });
