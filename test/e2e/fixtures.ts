@@ -90,18 +90,6 @@ export async function logoutFrom(page: Page, stack: Stack): Promise<number> {
   return calledAt;
 }
 
-/** Records, in the page, when its client first reports `anonymous` (read it with `anonymousAt`). */
-export function recordWhenAnonymous(page: Page): Promise<void> {
-  return page.evaluate(() => {
-    (window as any).client.subscribe((s: { status: string }) => s.status === 'anonymous' && ((window as any).anonymousAt ??= Date.now()));
-  });
-}
-
-/** The page's clock (epoch ms) when its client first reported `anonymous` after recordWhenAnonymous(). */
-export function anonymousAt(page: Page): Promise<number | undefined> {
-  return page.evaluate(() => (window as any).anonymousAt);
-}
-
 /** The page's client state. */
 export function stateOf(page: Page): Promise<{ status: string; expiresAt?: number; user?: { sub: string } }> {
   return page.evaluate(() => (window as any).client.state);

@@ -1,6 +1,5 @@
 import type { Page } from '@playwright/test';
 import {
-  anonymousAt,
   everythingStored,
   expect,
   openHarness,
@@ -10,10 +9,10 @@ import {
   stateOf,
   storedSession,
   logoutFrom,
-  recordWhenAnonymous,
   test,
   waitForStatus,
 } from './fixtures.js';
+import { anonymousAt, recordWhenAnonymous } from '../support/page-clock.js';
 
 const tokenFree = (stored: string) => !/eyJ[\w-]+\.[\w-]+\./.test(stored);
 

@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import { expect, expectFailedRequests, expectNoTokensStored, login, misbehave, openApp, setAppOptions, stateOf, storedText, test } from './fixtures.js';
 import type { RawResponse } from './provider.js';
+import { anonymousAt, recordWhenAnonymous } from '../support/page-clock.js';
 
 // F. Refresh; G. logout and redirects after login.
 
@@ -248,16 +249,15 @@ test('LO-03 everything is cleared first, other tabs told, revocation sent, even 
   await openApp(other, world);
   expect((await stateOf(other)).status).toBe('authenticated');
   misbehave(world.op, { endSession: () => ({ destroy: true }) });
-  // Timed in the pages (one clock, both tabs): from the logout() call to the other tab's anonymous
-  // state, without the test runner's round trips to the browser.
-  await other.evaluate(() => (window as any).client.subscribe((s: { status: string }) => s.status === 'anonymous' && ((window as any).anonymousAt ??= Date.now())));
+  // Timed in the pages: from the logout() call to the other tab's anonymous state.
+  await recordWhenAnonymous(other);
   const started = await page.evaluate(() => {
     const at = Date.now();
     void (window as any).client.logout();
     return at;
   });
   await other.waitForFunction(() => (window as any).client.state.status === 'anonymous', undefined, { timeout: 5000 });
-  expect((await other.evaluate(() => (window as any).anonymousAt)) - started).toBeLessThan(1000);
+  expect(((await anonymousAt(other)) as number) - started).toBeLessThan(1000);
   await expect.poll(() => world.op.count('revoke')).toBe(1);
   await expectNoTokensStored(other, world.op);
   // The tab that left for the (dead) end-session endpoint: back on the app, nothing is left either.
