@@ -24,8 +24,17 @@ export function sessionServerCases(sessionStore: 'memory' | 'redis'): void {
       for (const token of stack.provider.issued) expect(stored).not.toContain(token);
 
       const before = stack.provider.requests.length;
+      // Every status the page renders after the reload, from the first: never "anonymous" on the way.
+      await page.addInitScript(() => {
+        const seen: string[] = ((window as any).statusesSeen = []);
+        new MutationObserver(() => {
+          const status = (document.querySelector('.status') as HTMLElement | null)?.dataset.status;
+          if (status && seen.at(-1) !== status) seen.push(status);
+        }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+      });
       await page.reload();
       await expect(page.locator('.status')).toHaveAttribute('data-status', 'authenticated');
+      expect(await page.evaluate(() => (window as any).statusesSeen)).toEqual(['loading', 'authenticated']);
       expect(stack.provider.requests.length, 'provider requests on reload').toBe(before);
 
       await page.click("text=Call the app's API");
