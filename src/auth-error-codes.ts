@@ -22,8 +22,11 @@ const CODES = [
   'insecure_endpoint', 'invalid_token_response', 'invalid_id_token', 'unexpected_response',
 ] as const;
 
+/** Codes only the browser client raises, about the page it runs in: no server sends them. */
+type BrowserOnlyCode = 'browser_required' | 'callback_unhandled';
+
 /** Compile-time guard: a new {@link AuthErrorCode} that is missing above makes this line an error. */
-true satisfies [Exclude<AuthErrorCode, (typeof CODES)[number]>] extends [never] ? true : never;
+true satisfies [Exclude<AuthErrorCode, (typeof CODES)[number] | BrowserOnlyCode>] extends [never] ? true : never;
 
 /** `value` when it is in the alphabet, else {@link GENERIC_AUTH_ERROR}. */
 export function authErrorCode(value: unknown): string {

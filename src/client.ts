@@ -31,7 +31,9 @@ import {
   type User,
 } from './token-set.js';
 import { TokenStore } from './token-store.js';
+import { logoutReturn } from './logout-return.js';
 import { clearTransactions, hasPendingTransaction, saveTransaction, takeTransaction } from './transaction.js';
+import { isDevelopment, needBrowser } from './platform/browser.js';
 
 /** Options of {@link AuthClient.login}. */
 export interface LoginOptions {
@@ -43,10 +45,17 @@ export interface LoginOptions {
 
 /** What {@link AuthClient.handleCallback} resolves to. */
 export interface LoginResult {
+  readonly kind: 'login';
   readonly user: User;
   /** The validated same-origin path given to `login()`; navigate there. */
   readonly returnTo: string;
 }
+
+/**
+ * What {@link AuthClient.handleRedirect} resolves to: the login this page completed, the return from
+ * this tab's own `logout()`, or `none` for an ordinary page load.
+ */
+export type RedirectResult = LoginResult | { readonly kind: 'logout' } | { readonly kind: 'none' };
 
 /** Options of {@link AuthClient.logout}. */
 export interface LogoutOptions {
@@ -65,7 +74,12 @@ export interface GetAccessTokenOptions {
 const ADOPT_ON_START_MS = 300;
 const ADOPT_ON_REFRESH_MS = 2000;
 const RETRY_MS = 30_000;
+// How long a page that arrived with a login callback waits for the app to handle it before it warns
+// and reports the session it has.
+const UNHANDLED_CALLBACK_MS = 3000;
 const ignore = () => undefined;
+/** A login response (RFC 6749 §4.1.2): `state` with a `code` or an `error`. */
+const isCallback = (url: URL) => url.searchParams.has('state') && (url.searchParams.has('code') || url.searchParams.has('error'));
 
 /**
  * Manages one user session against one OpenID Connect provider: authorization code flow with PKCE by
@@ -86,6 +100,11 @@ export class AuthClient extends StateHub {
   /** Settles once storage has been read, before that wait: what a sibling's answer must wait for. */
   #loaded: Promise<unknown> | undefined;
   #started = false;
+  /** While the page's own callback is pending: the restore waits on it, so the state stays `loading`. */
+  #callbackPending: Promise<void> | undefined;
+  #settleCallback: () => void = ignore;
+  /** The last redirect handled on this page, from its URL and the URL it left: called again, the same promise. */
+  #handled: { from: string | undefined; to: string | undefined; login: boolean; result: Promise<RedirectResult> } | undefined;
   #metadata: Promise<ProviderMetadata> | undefined;
   #refreshing: Promise<SessionRecord> | undefined;
   /** True for sessionStorage, memory and other per-tab adapters: each tab keeps its own copy, kept in step by messages. */
@@ -138,12 +157,13 @@ export class AuthClient extends StateHub {
    * @throws {@link ConfigError} for a `returnTo` outside the app's origin or reserved `params`.
    */
   async login(options: LoginOptions = {}): Promise<void> {
+    needBrowser('login', this.#options.navigate && this.#options.storage);
     this.begin();
     const returnTo = this.#loginReturnTo(options.returnTo);
     const params = checkAuthorizationParams('params', options.params ?? {});
     const metadata = await this.#discover();
     const request = await createLoginRequest(this.#options, metadata, { returnTo, params });
-    await saveTransaction(this.#transactionStorage, this.#keys, request.transaction);
+    await Promise.all([saveTransaction(this.#transactionStorage, this.#keys, request.transaction), this.#transactionStorage.remove(this.#keys.logout)]);
     this.#navigate(request.url);
   }
 
@@ -151,28 +171,74 @@ export class AuthClient extends StateHub {
    * Completes a login on the redirect page. Removes the response parameters from the address bar
    * first, whatever the outcome, then validates the response, redeems the code and stores the session.
    * A callback that matches no pending login (forged, replayed, reloaded) is refused and leaves any
-   * live session untouched.
+   * live session untouched. Called again for the same callback on this page (React StrictMode runs
+   * effects twice), it returns the same promise. Prefer {@link handleRedirect}, which also knows a
+   * logout return and an ordinary page.
    * @param url The callback URL; default `location.href`.
    * @throws {@link OAuthError} when the provider reports an error (e.g. `access_denied`);
    *   {@link ProtocolError} for a missing, replayed or foreign transaction or an invalid response.
    */
-  async handleCallback(url?: string | URL): Promise<LoginResult> {
-    this.begin();
+  handleCallback(url?: string | URL): Promise<LoginResult> {
+    return this.#handle(url, true) as Promise<LoginResult>;
+  }
+
+  /**
+   * The one call for whatever the page was loaded with: completes a login callback (as
+   * {@link handleCallback}), recognises the return from this tab's own `logout()`, or reports `none`.
+   * Call it once when the app starts, before anything awaits the session: while a callback is pending
+   * the state stays `loading`. Called again on the same page, it returns the same promise.
+   * @param url The page URL; default `location.href`.
+   * @throws what {@link handleCallback} throws, for a login callback.
+   */
+  handleRedirect(url?: string | URL): Promise<RedirectResult> {
+    return this.#handle(url, false);
+  }
+
+  #handle(url: string | URL | undefined, login: boolean): Promise<RedirectResult> {
+    const href = url === undefined ? currentHref() : String(url);
+    const last = this.#handled;
+    if (last && (last.login || !login) && (href === last.from || href === last.to)) return last.result;
     const here = currentHref();
-    const href = url === undefined ? here : String(url);
-    if (href === undefined) throw new ConfigError('url', 'no URL to read');
+    const entry = { from: href, to: href, login, result: undefined as unknown as Promise<RedirectResult> };
+    entry.result = this.#redirect(href, href === here, entry);
+    // Read after the synchronous part ran: the address bar no longer holds the response.
+    entry.to = href === here ? currentHref() : href;
+    this.#handled = entry;
+    return entry.result;
+  }
+
+  async #redirect(href: string | undefined, fromPage: boolean, entry: { login: boolean; to: string | undefined }): Promise<RedirectResult> {
+    const login = entry.login;
+    needBrowser(login ? 'handleCallback' : 'handleRedirect', href && this.#options.storage);
+    this.begin();
     let callback: URL;
     try {
-      callback = new URL(href);
+      callback = new URL(href as string);
     } catch {
       throw new ProtocolError('invalid_callback', 'login: the callback is not a URL');
     }
+    if (!login && !isCallback(callback)) {
+      const sent = await this.#transactionStorage.get(this.#keys.logout);
+      if (sent === undefined) return { kind: 'none' };
+      await this.#transactionStorage.remove(this.#keys.logout);
+      const result = logoutReturn(callback, sent, fromPage);
+      if (fromPage) entry.to = currentHref();
+      return result;
+    }
+    entry.login = true;
     // Codes and state must not linger in history or be re-submitted by a reload.
     const clean = withoutResponseParams(callback);
-    if (href === here && clean !== href) replaceHref(clean);
+    if (fromPage && clean !== href) replaceHref(clean);
+    try {
+      return await this.#redeem(callback);
+    } finally {
+      if (fromPage) this.#settleCallback();
+    }
+  }
+
+  async #redeem(callback: URL): Promise<LoginResult> {
     // No need to wait for the restore (or for siblings to hand over a session): it never overwrites
     // a state this callback has set.
-
     checkResponseParams(callback.searchParams);
     const state = callback.searchParams.get('state');
     if (!state) throw new ProtocolError('state_missing', 'login: no "state"');
@@ -203,11 +269,12 @@ export class AuthClient extends StateHub {
     this.#commit(record);
     this.#announce(record);
     this.emit('login', { user: record.claims, remote: false });
-    return { user: record.claims, returnTo: sameOriginPath(transaction.returnTo, this.#options.appOrigin) ?? '/' };
+    return { kind: 'login', user: record.claims, returnTo: sameOriginPath(transaction.returnTo, this.#options.appOrigin) ?? '/' };
   }
 
   /** The signed-in user's ID token claims, or `undefined` when signed out. */
   async getUser(): Promise<User | undefined> {
+    needBrowser('getUser', this.#options.storage);
     await this.#ready();
     return this.#record?.claims;
   }
@@ -224,6 +291,7 @@ export class AuthClient extends StateHub {
     if (record !== undefined && options.forceRefresh !== true && this.#fresh(record)) {
       return record.accessToken;
     }
+    needBrowser('getAccessToken', this.#options.storage);
     await this.#ready();
     const current = this.#record;
     if (current === undefined) throw new LoginRequiredError();
@@ -237,21 +305,38 @@ export class AuthClient extends StateHub {
    * or straight to `postLogoutRedirectUri` when the provider has none.
    */
   async logout(options: LogoutOptions = {}): Promise<void> {
+    needBrowser('logout', this.#options.navigate && this.#options.storage);
     await this.#ready();
     const record = this.#record;
     const target = this.#postLogoutTarget(options.returnTo);
-    const cleared = await Promise.allSettled([this.#end('user', false), clearTransactions(this.#transactionStorage, this.#keys)]);
+    const state = randomValue();
+    const cleared = await Promise.allSettled([
+      this.#end('user', false),
+      clearTransactions(this.#transactionStorage, this.#keys).then(() => this.#transactionStorage.set(this.#keys.logout, state)),
+    ]);
     // Leaving must not depend on the provider: without metadata we still go to the post-logout page.
     const metadata = await this.#discover().catch(() => undefined);
     if (metadata && record?.refreshToken) void revokeRefreshToken(this.#options, metadata, record.refreshToken);
-    this.#navigate(endSessionUrl(this.#options, metadata, target, record?.idToken));
+    this.#navigate(endSessionUrl(this.#options, metadata, target, record?.idToken, state));
     const failure = cleared.find((result) => result.status === 'rejected');
     if (failure) throw (failure as PromiseRejectedResult).reason;
   }
 
   protected begin(): void {
-    if (this.#started) return;
+    // On the server there is nothing to restore: the state stays `loading` for the browser to settle.
+    if (this.#started || (!this.#options.storage && typeof document === 'undefined')) return;
     this.#started = true;
+    const here = currentHref();
+    if (here && isCallback(new URL(here))) {
+      this.#callbackPending = new Promise((resolve) => {
+        const timer = setTimeout(() => void this.#warnUnhandled().finally(this.#settleCallback), UNHANDLED_CALLBACK_MS);
+        this.#settleCallback = () => {
+          clearTimeout(timer);
+          this.#callbackPending = undefined;
+          resolve();
+        };
+      });
+    }
     if (!this.#disposed) {
       this.#connect();
       this.#stopWake = onPageWake(
@@ -293,6 +378,8 @@ export class AuthClient extends StateHub {
   #restore(record: SessionRecord | undefined): Promise<void> | undefined {
     // A login or logout that finished while storage was being read wins.
     if (this.state !== LOADING) return undefined;
+    // The page holds a login response: report nothing before it is handled.
+    if (this.#callbackPending) return this.#callbackPending.then(() => this.#restore(record));
     if (record && !isUsable(record, this.#options.now(), this.#options.leewaySeconds)) {
       void this.#tokens.clear().catch(ignore);
       record = undefined;
@@ -325,6 +412,14 @@ export class AuthClient extends StateHub {
 
   #fresh(record: SessionRecord): boolean {
     return isFresh(record, this.#options.now(), this.#options.leewaySeconds);
+  }
+
+  /** The page arrived with the response to a pending login, and no one handled it: say so. */
+  async #warnUnhandled(): Promise<void> {
+    if (!(await hasPendingTransaction(this.#transactionStorage, this.#keys).catch(ignore))) return;
+    const error = new AuthError('callback_unhandled', 'login: this page holds a login callback; call handleRedirect() when the app starts');
+    this.emit('warning', { error });
+    if (isDevelopment()) console.warn(`oidc-session: ${error.message}`);
   }
 
   #ready(): Promise<void> {

@@ -26,7 +26,9 @@ export type AuthErrorCode =
   | 'insecure_endpoint'
   | 'invalid_token_response'
   | 'invalid_id_token'
-  | 'unexpected_response';
+  | 'unexpected_response'
+  | 'browser_required'
+  | 'callback_unhandled';
 
 /** Base class of every error the SDK throws or rejects with. */
 export class AuthError extends Error {

@@ -1,6 +1,5 @@
 import type { ProviderMetadata } from './discovery.js';
 import { requestProvider } from './http.js';
-import { randomValue } from './login.js';
 import type { ResolvedOptions } from './options.js';
 
 /**
@@ -12,13 +11,15 @@ export function endSessionUrl(
   metadata: ProviderMetadata | undefined,
   postLogoutRedirectUri: string,
   idToken: string | undefined,
+  state: string,
 ): string {
   const endpoint = metadata?.end_session_endpoint;
   if (typeof endpoint !== 'string') return postLogoutRedirectUri;
   // Discovery already checked that this is an https: (or loopback development) URL.
   const url = new URL(endpoint);
-  // A fresh `state` per logout (RP-Initiated Logout §2); nothing comes back that we act on.
-  const params = { client_id: options.clientId, post_logout_redirect_uri: postLogoutRedirectUri, id_token_hint: idToken, state: randomValue() };
+  // A fresh `state` per logout (RP-Initiated Logout §2): the tab keeps it, to know its own logout
+  // return from a forged or foreign one (src/logout-return.ts).
+  const params = { client_id: options.clientId, post_logout_redirect_uri: postLogoutRedirectUri, id_token_hint: idToken, state };
   for (const [key, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(key, value);
   return url.href;
 }

@@ -1,6 +1,8 @@
 import { authErrorCode } from './auth-error-codes.js';
 import { ConfigError, LoginRequiredError, NetworkError, OAuthError, ProtocolError } from './errors.js';
-import type { GetAccessTokenOptions, LoginOptions, LoginResult } from './client.js';
+import type { GetAccessTokenOptions, LoginOptions, LoginResult, RedirectResult } from './client.js';
+import { needBrowser } from './platform/browser.js';
+import { logoutReturn } from './logout-return.js';
 import { assignLocation, currentHref, replaceHref } from './platform/location.js';
 import { onPageWake } from './platform/page-wake.js';
 import { openTabChannel, type TabChannel } from './platform/tab-channel.js';
@@ -42,6 +44,9 @@ export class SessionServerClient extends StateHub {
   #channel: TabChannel | undefined;
   #stopWake: (() => void) | undefined;
   #started = false;
+  readonly #fetchGiven: boolean;
+  /** The last redirect handled on this page, from its URL and the URL it left: called again, the same promise. */
+  #handled: [from: string | undefined, to: string | undefined, result: Promise<RedirectResult>] | undefined;
 
   constructor(options: SessionServerModeOptions) {
     super();
@@ -55,6 +60,7 @@ export class SessionServerClient extends StateHub {
       if (options[key] !== undefined && typeof options[key] !== 'function') throw new ConfigError(key, 'expected a function');
     }
     this.#base = base.replace(/\/+$/, '');
+    this.#fetchGiven = !!options.fetch;
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#navigate = options.navigate ?? assignLocation;
     this.#now = options.now ?? Date.now;
@@ -62,7 +68,8 @@ export class SessionServerClient extends StateHub {
   }
 
   protected begin(): void {
-    if (this.#started) return;
+    // On the server there is no cookie to ask with: the state stays `loading` for the browser to settle.
+    if (this.#started || !(this.#fetchGiven || typeof document !== 'undefined')) return;
     this.#started = true;
     this.#channel = openTabChannel(`oidc-session:v1:server:${this.#base}`, (data) => {
       const message = parseTabMessage(data);
@@ -83,38 +90,87 @@ export class SessionServerClient extends StateHub {
 
   /** Sends the browser to the session server's login route, which comes back to `returnTo`. */
   async login(options: LoginOptions = {}): Promise<void> {
+    needBrowser('login', this.#fetchGiven);
     const here = currentHref();
     const origin = here ? new URL(here).origin : '';
     const returnTo = sameOriginPath(options.returnTo ?? here ?? '/', origin);
     if (returnTo === undefined) throw new ConfigError('returnTo', `must be a path or URL on ${origin}`);
     const query = new URLSearchParams({ ...options.params, returnTo });
+    this.#mark('login');
     this.#navigate(`${this.#base}/login?${query}`);
   }
 
   /**
    * Nothing to redeem here (the server did it); reports a failed login the server sent back as
-   * `?auth_error=` (removing it from the address bar), else resolves with the user.
+   * `?auth_error=` (removing it from the address bar), else resolves with the user. Called again on
+   * the same page, the same promise.
    * @throws {@link OAuthError} with the server's error code, e.g. `access_denied`: one of the codes a
    *   session server sends (src/auth-error-codes.ts), else `server_error`; never a description.
    */
-  async handleCallback(url?: string | URL): Promise<LoginResult> {
+  handleCallback(url?: string | URL): Promise<LoginResult> {
+    return this.#handle(url, true) as Promise<LoginResult>;
+  }
+
+  /**
+   * The one call for whatever the page was loaded with: a login that came back from the session
+   * server (or failed there, as {@link handleCallback}), the return from this tab's own `logout()`,
+   * or `none`. Called again on the same page, the same promise.
+   */
+  handleRedirect(url?: string | URL): Promise<RedirectResult> {
+    return this.#handle(url, false);
+  }
+
+  #handle(url: string | URL | undefined, login: boolean): Promise<RedirectResult> {
     const here = currentHref();
-    const page = new URL(String(url ?? here ?? '/'), here);
+    const href = url === undefined ? here : String(url);
+    const last = this.#handled;
+    if (last && (href === last[0] || href === last[1])) return last[2];
+    const result = this.#redirect(href, url === undefined, login);
+    this.#handled = [href, url === undefined ? currentHref() : href, result];
+    return result;
+  }
+
+  async #redirect(href: string | undefined, fromPage: boolean, login: boolean): Promise<RedirectResult> {
+    needBrowser(login ? 'handleCallback' : 'handleRedirect', href && this.#fetchGiven);
+    const page = new URL(href as string);
     const error = page.searchParams.get('auth_error');
+    const mark = this.#mark();
     if (error !== null) {
       page.searchParams.delete('auth_error');
-      if (url === undefined) replaceHref(page.href);
+      if (fromPage) replaceHref(page.href);
       // Any link can carry ?auth_error=: only the server's own codes come through, and no description.
       throw new OAuthError(authErrorCode(error), undefined, 'login');
     }
+    if (!login && mark !== 'login') return mark === null ? { kind: 'none' } : logoutReturn(page, mark, fromPage);
     const user = await this.getUser();
-    if (!user) throw new LoginRequiredError('login: no session');
+    if (!user) {
+      if (login) throw new LoginRequiredError('login: no session');
+      return { kind: 'none' };
+    }
     // The page's own path, normalised: `https://app//evil.test/` is a page here, but `//evil.test/` is another host.
-    return { user, returnTo: sameOriginPath(page.href, page.origin) ?? '/' };
+    return { kind: 'login', user, returnTo: sameOriginPath(page.href, page.origin) ?? '/' };
+  }
+
+  /**
+   * Sets this tab's note of the redirect it is leaving for (`login`, or the logout's `state`), or
+   * takes it back.
+   */
+  #mark(value?: string): string | null {
+    const key = `oidc-session:v1:server:${this.#base}:redirect`;
+    try {
+      const found = sessionStorage.getItem(key);
+      if (value !== undefined) sessionStorage.setItem(key, value);
+      else sessionStorage.removeItem(key);
+      return found;
+    } catch {
+      // Blocked storage: the redirect is then reported as `none`, nothing else changes.
+      return null;
+    }
   }
 
   /** The signed-in user's ID token claims, or `undefined` when signed out. */
   async getUser(): Promise<User | undefined> {
+    needBrowser('getUser', this.#fetchGiven);
     this.begin();
     return this.#checking ?? this.#check(true);
   }
@@ -125,6 +181,7 @@ export class SessionServerClient extends StateHub {
    *   without a session; {@link NetworkError} when the server cannot be reached.
    */
   async getAccessToken(options: GetAccessTokenOptions = {}): Promise<string> {
+    needBrowser('getAccessToken', this.#fetchGiven);
     // A request in flight serves every caller that comes while it runs, forced or not.
     if (!this.#fetching) {
       const token = await this.#token?.catch(() => undefined);
@@ -152,11 +209,14 @@ export class SessionServerClient extends StateHub {
    * @throws {@link ProtocolError} (`insecure_endpoint`) when that page is not an http(s) URL; the session is ended all the same.
    */
   async logout(): Promise<void> {
+    needBrowser('logout', this.#fetchGiven);
     const { redirectTo } = (await this.#json(await this.#request('logout', 'POST'))) as { redirectTo: string };
     this.#ended(false);
     this.#channel?.post({ v: 1, from: this.#tabId, type: 'logout', reason: 'user', at: this.#now() });
     // The provider's end-session endpoint comes from its metadata: never navigate to `javascript:` or `data:`.
     if (!/^https?:\/\//i.test(redirectTo)) throw new ProtocolError('insecure_endpoint', 'logout: the end-session address is not http(s)');
+    // The server's end-session request carries a `state`: kept to know this logout's return by it.
+    this.#mark(new URL(redirectTo).searchParams.get('state') ?? '');
     this.#navigate(redirectTo);
   }
 

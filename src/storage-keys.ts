@@ -9,6 +9,8 @@ export interface StorageKeys {
   readonly beacon: string;
   /** The cross-tab refresh lock. */
   readonly refreshLock: string;
+  /** Set by `logout()` in this tab, taken by the `handleRedirect()` on the page it returns to. */
+  readonly logout: string;
   /** Prefix of pending login transactions; the `state` value completes the key. */
   readonly transactionPrefix: string;
 }
@@ -21,6 +23,7 @@ export function storageKeys(clientId: string): StorageKeys {
     discovery: `${prefix}discovery`,
     beacon: `${prefix}beacon`,
     refreshLock: `${prefix}refresh`,
+    logout: `${prefix}logout`,
     transactionPrefix: `${prefix}txn:`,
   };
 }

@@ -118,14 +118,29 @@ describe('handleCallback()', () => {
     expect(provider.count('/token')).toBe(0);
   });
 
-  it('refuses a replayed callback without touching the live session', async () => {
-    const { client, signIn, provider, storage } = await setup();
+  it('refuses a replayed callback (a reload, a new page) without touching the live session', async () => {
+    const { signIn, provider, storage, makeClient } = await setup();
     const { callback } = await signIn();
     const before = storage.map.get('oidc-session:v1:spa:session');
-    await expect(client.handleCallback(callback)).rejects.toMatchObject({ code: 'transaction_not_found' });
+    const page = makeClient();
+    await expect(page.handleCallback(callback)).rejects.toMatchObject({ code: 'transaction_not_found' });
     expect(provider.count('/token', 'authorization_code')).toBe(1);
     expect(storage.map.get('oidc-session:v1:spa:session')).toBe(before);
-    expect(client.state.status).toBe('authenticated');
+    expect(page.state.status).toBe('authenticated');
+  });
+
+  it('handles the same callback twice on one page with the same promise, redeeming it once (StrictMode)', async () => {
+    const { client, navigations, provider } = await setup();
+    await client.login();
+    const callback = provider.authorize(navigations[0] as string);
+    const first = client.handleCallback(callback);
+    const second = client.handleCallback(callback);
+    const asRedirect = client.handleRedirect(callback);
+    expect(second).toBe(first);
+    expect(asRedirect).toBe(first);
+    await expect(first).resolves.toMatchObject({ kind: 'login', user: { sub: 'alice' } });
+    expect(client.handleCallback(callback)).toBe(first);
+    expect(provider.count('/token', 'authorization_code')).toBe(1);
   });
 
   it('reads only the query: a fragment-only response is refused', async () => {

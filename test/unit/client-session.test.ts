@@ -223,11 +223,13 @@ describe('logout()', () => {
     const events: string[] = [];
     client.on('logout', (e) => void events.push(e.reason));
     await client.logout();
-    expect([...storage.map.keys()].filter((k) => !k.endsWith(':discovery'))).toEqual([]);
+    // Only the logout's own `state` stays, for the page it returns to (see handleRedirect()).
+    expect([...storage.map.keys()].filter((k) => !k.endsWith(':discovery'))).toEqual(['oidc-session:v1:spa:logout']);
     expect(storedTokens()).toEqual([]);
     expect(client.state.status).toBe('anonymous');
     expect(events).toEqual(['user']);
     const end = new URL(navigations.at(-1) as string);
+    expect(storage.map.get('oidc-session:v1:spa:logout')).toBe(end.searchParams.get('state'));
     expect(end.origin + end.pathname).toBe('https://op.test/session/end');
     expect(end.searchParams.get('id_token_hint')).toBe(record.idToken);
     expect(end.searchParams.get('client_id')).toBe('spa');
