@@ -28,8 +28,8 @@ export async function redeemCallback(
   if (iss === null ? metadata.authorization_response_iss_parameter_supported : iss !== metadata.issuer) {
     throw new ProtocolError('issuer_mismatch', 'login: bad "iss"');
   }
-  // RFC 6749 §4.1.2: the state of the login it answers (already the key that found the transaction).
-  if (params.get('state') !== transaction.state) throw new ProtocolError('state_mismatch', 'login: bad "state"');
+  // RFC 6749 §4.1.2's state check is done: the state is the key that found this transaction, and
+  // takeTransaction() returns it only when its own state equals it.
   const error = params.get('error');
   if (error) throw new OAuthError(error, params.get('error_description') ?? undefined, 'login');
   const code = params.get('code');

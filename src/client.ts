@@ -4,7 +4,7 @@ import { checkResponseParams, withoutResponseParams } from './callback-url.js';
 import { discover, type ProviderMetadata } from './discovery.js';
 import { ANONYMOUS, LOADING, StateHub, authenticated, type AuthEvents, type AuthState, type StateListener } from './state-hub.js';
 import { AuthError, ConfigError, LoginRequiredError, NetworkError, ProtocolError } from './errors.js';
-import { GuardedStorage } from './guarded-storage.js';
+import { guardStorage, type GuardedStorage } from './guarded-storage.js';
 import { createLoginRequest, randomValue } from './login.js';
 import { endSessionUrl, revokeRefreshToken } from './logout.js';
 import { checkAuthorizationParams, resolveOptions, type AuthClientOptions, type ResolvedOptions } from './options.js';
@@ -17,7 +17,7 @@ import { webStorageAdapter } from './platform/storage.js';
 import { refreshSession } from './refresh.js';
 import { nextAttemptAt } from './retry-policy.js';
 import { sameOriginPath } from './return-to.js';
-import { storageKeys, type StorageKeys } from './storage-keys.js';
+import { keyPrefix, type KeyPrefix } from './storage-keys.js';
 import { parseTabMessage, type TabMessage } from './tab-message.js';
 import {
   createSessionRecord,
@@ -30,10 +30,11 @@ import {
   type SessionRecord,
   type User,
 } from './token-set.js';
-import { TokenStore } from './token-store.js';
-import { logoutReturn } from './logout-return.js';
+import { loadSession } from './token-store.js';
+import type { MaybePromise } from './maybe-async.js';
+import { logoutResult } from './logout-return.js';
 import { clearTransactions, hasPendingTransaction, saveTransaction, takeTransaction } from './transaction.js';
-import { isDevelopment, needBrowser } from './platform/browser.js';
+import { browserRequired, isDevelopment } from './platform/browser.js';
 
 /** Options of {@link AuthClient.login}. */
 export interface LoginOptions {
@@ -78,6 +79,11 @@ const RETRY_MS = 30_000;
 // and reports the session it has.
 const UNHANDLED_CALLBACK_MS = 3000;
 const ignore = () => undefined;
+/**
+ * The last redirect a page handled: the URL it was handled at, the URL it left in the address bar,
+ * whether it was a login callback, and the promise every later call for it gets.
+ */
+type Handled = [from: string | undefined, to: string | undefined, login: boolean, result: Promise<RedirectResult>];
 /** A login response (RFC 6749 §4.1.2): `state` with a `code` or an `error`. */
 const isCallback = (url: URL) => url.searchParams.has('state') && (url.searchParams.has('code') || url.searchParams.has('error'));
 
@@ -90,8 +96,7 @@ const isCallback = (url: URL) => url.searchParams.has('state') && (url.searchPar
  */
 export class AuthClient extends StateHub {
   readonly #options: ResolvedOptions;
-  readonly #keys: StorageKeys;
-  readonly #tokens: TokenStore;
+  readonly #keys: KeyPrefix;
   readonly #sessionStorage: GuardedStorage;
   readonly #transactionStorage: GuardedStorage;
   #record: SessionRecord | undefined;
@@ -104,7 +109,7 @@ export class AuthClient extends StateHub {
   #callbackPending: Promise<void> | undefined;
   #settleCallback: () => void = ignore;
   /** The last redirect handled on this page, from its URL and the URL it left: called again, the same promise. */
-  #handled: { from: string | undefined; to: string | undefined; login: boolean; result: Promise<RedirectResult> } | undefined;
+  #handled: Handled | undefined;
   #metadata: Promise<ProviderMetadata> | undefined;
   #refreshing: Promise<SessionRecord> | undefined;
   /** True for sessionStorage, memory and other per-tab adapters: each tab keeps its own copy, kept in step by messages. */
@@ -126,17 +131,13 @@ export class AuthClient extends StateHub {
   constructor(options: AuthClientOptions) {
     super();
     this.#options = resolveOptions(options);
-    this.#keys = storageKeys(this.#options.clientId);
+    this.#keys = keyPrefix(this.#options.clientId);
     const adapter = this.#options.storage ?? webStorageAdapter();
-    this.#sessionStorage = new GuardedStorage(adapter);
-    this.#transactionStorage = adapter.pendingLoginsInSessionStorage ? new GuardedStorage(webStorageAdapter()) : this.#sessionStorage;
-    this.#tokens = new TokenStore(this.#sessionStorage, this.#keys.session, {
-      issuer: this.#options.issuer.href,
-      clientId: this.#options.clientId,
-    });
+    this.#sessionStorage = guardStorage(adapter);
+    this.#transactionStorage = adapter.pendingLoginsInSessionStorage ? guardStorage(webStorageAdapter()) : this.#sessionStorage;
     this.#perTab = adapter.perTab === true;
-    this.#beaconStorage = new GuardedStorage(indexedDbStorage());
-    this.#hintStorage = new GuardedStorage(webStorageAdapter('localStorage'));
+    this.#beaconStorage = guardStorage(indexedDbStorage());
+    this.#hintStorage = guardStorage(webStorageAdapter('localStorage'));
   }
 
   /**
@@ -157,13 +158,12 @@ export class AuthClient extends StateHub {
    * @throws {@link ConfigError} for a `returnTo` outside the app's origin or reserved `params`.
    */
   async login(options: LoginOptions = {}): Promise<void> {
-    needBrowser('login', this.#options.navigate && this.#options.storage);
-    this.begin();
+    this.#start();
     const returnTo = this.#loginReturnTo(options.returnTo);
     const params = checkAuthorizationParams('params', options.params ?? {});
     const metadata = await this.#discover();
     const request = await createLoginRequest(this.#options, metadata, { returnTo, params });
-    await Promise.all([saveTransaction(this.#transactionStorage, this.#keys, request.transaction), this.#transactionStorage.remove(this.#keys.logout)]);
+    await Promise.all([saveTransaction(this.#transactionStorage, this.#keys, request.transaction), this.#transactionStorage.remove(`${this.#keys}logout`)]);
     this.#navigate(request.url);
   }
 
@@ -197,42 +197,39 @@ export class AuthClient extends StateHub {
   #handle(url: string | URL | undefined, login: boolean): Promise<RedirectResult> {
     const href = url === undefined ? currentHref() : String(url);
     const last = this.#handled;
-    if (last && (last.login || !login) && (href === last.from || href === last.to)) return last.result;
+    if (last && (last[2] || !login) && (href === last[0] || href === last[1])) return last[3];
     const here = currentHref();
-    const entry = { from: href, to: href, login, result: undefined as unknown as Promise<RedirectResult> };
-    entry.result = this.#redirect(href, href === here, entry);
+    const entry: Handled = [href, href, login, undefined as unknown as Promise<RedirectResult>];
+    entry[3] = this.#redirect(href, href === here, entry);
     // Read after the synchronous part ran: the address bar no longer holds the response.
-    entry.to = href === here ? currentHref() : href;
-    this.#handled = entry;
-    return entry.result;
+    if (href === here) entry[1] = currentHref();
+    return (this.#handled = entry)[3];
   }
 
-  async #redirect(href: string | undefined, fromPage: boolean, entry: { login: boolean; to: string | undefined }): Promise<RedirectResult> {
-    const login = entry.login;
-    needBrowser(login ? 'handleCallback' : 'handleRedirect', href && this.#options.storage);
-    this.begin();
+  async #redirect(href: string | undefined, fromPage: boolean, entry: Handled): Promise<RedirectResult> {
+    this.#start();
     let callback: URL;
     try {
       callback = new URL(href as string);
     } catch {
       throw new ProtocolError('invalid_callback', 'login: the callback is not a URL');
     }
-    if (!login && !isCallback(callback)) {
-      const sent = await this.#transactionStorage.get(this.#keys.logout);
+    if (!entry[2] && !isCallback(callback)) {
+      const sent = await this.#transactionStorage.get(`${this.#keys}logout`);
       if (sent === undefined) return { kind: 'none' };
-      await this.#transactionStorage.remove(this.#keys.logout);
-      const result = logoutReturn(callback, sent, fromPage);
-      if (fromPage) entry.to = currentHref();
-      return result;
+      await this.#transactionStorage.remove(`${this.#keys}logout`);
+      // Our logout's return: its `state` must not stay where it looks like a login response.
+      if (fromPage) replaceHref((entry[1] = withoutResponseParams(callback)));
+      return logoutResult(callback, sent);
     }
-    entry.login = true;
+    entry[2] = true;
     // Codes and state must not linger in history or be re-submitted by a reload.
     const clean = withoutResponseParams(callback);
     if (fromPage && clean !== href) replaceHref(clean);
     try {
       return await this.#redeem(callback);
     } finally {
-      if (fromPage) this.#settleCallback();
+      this.#settleCallback();
     }
   }
 
@@ -274,7 +271,6 @@ export class AuthClient extends StateHub {
 
   /** The signed-in user's ID token claims, or `undefined` when signed out. */
   async getUser(): Promise<User | undefined> {
-    needBrowser('getUser', this.#options.storage);
     await this.#ready();
     return this.#record?.claims;
   }
@@ -291,7 +287,6 @@ export class AuthClient extends StateHub {
     if (record !== undefined && options.forceRefresh !== true && this.#fresh(record)) {
       return record.accessToken;
     }
-    needBrowser('getAccessToken', this.#options.storage);
     await this.#ready();
     const current = this.#record;
     if (current === undefined) throw new LoginRequiredError();
@@ -305,14 +300,13 @@ export class AuthClient extends StateHub {
    * or straight to `postLogoutRedirectUri` when the provider has none.
    */
   async logout(options: LogoutOptions = {}): Promise<void> {
-    needBrowser('logout', this.#options.navigate && this.#options.storage);
     await this.#ready();
     const record = this.#record;
     const target = this.#postLogoutTarget(options.returnTo);
     const state = randomValue();
     const cleared = await Promise.allSettled([
       this.#end('user', false),
-      clearTransactions(this.#transactionStorage, this.#keys).then(() => this.#transactionStorage.set(this.#keys.logout, state)),
+      clearTransactions(this.#transactionStorage, this.#keys).then(() => this.#transactionStorage.set(`${this.#keys}logout`, state)),
     ]);
     // Leaving must not depend on the provider: without metadata we still go to the post-logout page.
     const metadata = await this.#discover().catch(() => undefined);
@@ -329,13 +323,10 @@ export class AuthClient extends StateHub {
     const here = currentHref();
     if (here && isCallback(new URL(here))) {
       this.#callbackPending = new Promise((resolve) => {
-        const timer = setTimeout(() => void this.#warnUnhandled().finally(this.#settleCallback), UNHANDLED_CALLBACK_MS);
-        this.#settleCallback = () => {
-          clearTimeout(timer);
-          this.#callbackPending = undefined;
-          resolve();
-        };
+        this.#settleCallback = () => resolve((this.#callbackPending = undefined));
       });
+      // Unless the app has started handling it by then.
+      setTimeout(() => void (this.#handled?.[2] || this.#warnUnhandled()), UNHANDLED_CALLBACK_MS);
     }
     if (!this.#disposed) {
       this.#connect();
@@ -357,7 +348,7 @@ export class AuthClient extends StateHub {
       return this.#restore(undefined);
     };
     try {
-      const loaded = this.#tokens.load();
+      const loaded = this.#load();
       this.#restoring = loaded instanceof Promise ? loaded.then((r) => this.#restore(r), failed) : this.#restore(loaded);
       // Settles just after #restore has run (its reaction was registered first), not after the wait
       // for a sibling that #restore may start.
@@ -381,7 +372,7 @@ export class AuthClient extends StateHub {
     // The page holds a login response: report nothing before it is handled.
     if (this.#callbackPending) return this.#callbackPending.then(() => this.#restore(record));
     if (record && !isUsable(record, this.#options.now(), this.#options.leewaySeconds)) {
-      void this.#tokens.clear().catch(ignore);
+      void this.#clear().catch(ignore);
       record = undefined;
     }
     if (record || !this.#sharing) {
@@ -403,11 +394,19 @@ export class AuthClient extends StateHub {
    */
   async #persist(record: SessionRecord): Promise<void> {
     try {
-      await this.#tokens.save(record);
+      await this.#sessionStorage.set(`${this.#keys}session`, serializeSessionRecord(record));
     } catch (error) {
-      await this.#tokens.clear().catch(ignore);
+      await this.#clear().catch(ignore);
       this.emit('warning', { error: error as AuthError });
     }
+  }
+
+  #load(): MaybePromise<SessionRecord | undefined> {
+    return loadSession(this.#sessionStorage, `${this.#keys}session`, { issuer: this.#options.issuer.href, clientId: this.#options.clientId });
+  }
+
+  #clear(): Promise<void> {
+    return this.#sessionStorage.remove(`${this.#keys}session`);
   }
 
   #fresh(record: SessionRecord): boolean {
@@ -416,14 +415,22 @@ export class AuthClient extends StateHub {
 
   /** The page arrived with the response to a pending login, and no one handled it: say so. */
   async #warnUnhandled(): Promise<void> {
-    if (!(await hasPendingTransaction(this.#transactionStorage, this.#keys).catch(ignore))) return;
-    const error = new AuthError('callback_unhandled', 'login: this page holds a login callback; call handleRedirect() when the app starts');
-    this.emit('warning', { error });
-    if (isDevelopment()) console.warn(`oidc-session: ${error.message}`);
+    if (await hasPendingTransaction(this.#transactionStorage, this.#keys).catch(ignore)) {
+      const error = new AuthError('callback_unhandled', 'login: callback not handled; call handleRedirect() at app start');
+      this.emit('warning', { error });
+      if (isDevelopment()) console.warn(`oidc-session: ${error.message}`);
+    }
+    this.#settleCallback();
+  }
+
+  /** Starts the client, or throws where it cannot start (outside a browser). */
+  #start(): void {
+    this.begin();
+    if (!this.#started) throw browserRequired();
   }
 
   #ready(): Promise<void> {
-    this.begin();
+    this.#start();
     return this.#restoring ?? Promise.resolve();
   }
 
@@ -455,7 +462,7 @@ export class AuthClient extends StateHub {
   }
 
   #post(message: { type: 'hello' | 'changed' } | { type: 'session'; record: string } | { type: 'logout'; reason: 'user' | 'expired'; at: number }): void {
-    this.#channel?.post({ v: 1, from: this.#tabId, ...message });
+    this.#channel?.postMessage({ v: 1, from: this.#tabId, ...message });
   }
 
   /** Tells the other tabs about a new session: the whole record when they keep copies, else "re-read". */
@@ -468,7 +475,7 @@ export class AuthClient extends StateHub {
   #markBeacon(record: SessionRecord | undefined, out: number): Promise<unknown> {
     const beacon = beaconFor(record, out);
     return this.#perTab
-      ? Promise.all([writeBeacon(this.#hintStorage, this.#keys.beacon, beacon), writeBeacon(this.#beaconStorage, this.#keys.beacon, beacon)])
+      ? Promise.all([writeBeacon(this.#hintStorage, `${this.#keys}beacon`, beacon), writeBeacon(this.#beaconStorage, `${this.#keys}beacon`, beacon)])
       : Promise.resolve();
   }
 
@@ -508,7 +515,7 @@ export class AuthClient extends StateHub {
   }
 
   async #reloadShared(reason: 'user' | 'expired'): Promise<void> {
-    const stored = await this.#tokens.load();
+    const stored = await this.#load();
     if (stored?.accessToken !== this.#record?.accessToken) this.#adopt(stored, reason);
   }
 
@@ -519,7 +526,7 @@ export class AuthClient extends StateHub {
   async #revalidate(): Promise<void> {
     await this.#ready();
     if (this.#perTab) {
-      const verdict = compareWithBeacon(this.#record, await readBeacon(this.#hintStorage, this.#keys.beacon), this.#sharing);
+      const verdict = compareWithBeacon(this.#record, await readBeacon(this.#hintStorage, `${this.#keys}beacon`), this.#sharing);
       if (verdict === 'ended' && this.#record) await this.#end('user', true);
       if (verdict === 'stale') this.#post({ type: 'hello' });
     } else {
@@ -531,7 +538,7 @@ export class AuthClient extends StateHub {
 
   /** Asks open tabs for the live session if the beacon says one exists; resolves with it, or undefined. */
   async #adoptFromTabs(waitMs: number): Promise<SessionRecord | undefined> {
-    const beacon = await readBeacon(this.#hintStorage, this.#keys.beacon);
+    const beacon = await readBeacon(this.#hintStorage, `${this.#keys}beacon`);
     return beacon && compareWithBeacon(this.#record, beacon, true) === 'stale' ? this.#awaitBeacon(beacon, waitMs) : undefined;
   }
 
@@ -595,8 +602,8 @@ export class AuthClient extends StateHub {
   #runRefresh(current: SessionRecord): Promise<SessionRecord> {
     let handOver!: (record: SessionRecord) => void;
     const renewed = new Promise<SessionRecord>((resolve) => (handOver = resolve));
-    const locked = withLock(this.#keys.refreshLock, this.#options.requestTimeoutMs * 2, async () => {
-      const stored = await this.#tokens.load();
+    const locked = withLock(`${this.#keys}refresh`, this.#options.requestTimeoutMs * 2, async () => {
+      const stored = await this.#load();
       if (stored === undefined) {
         await this.#end('expired', true).catch(ignore);
         throw new LoginRequiredError('signed out in another tab');
@@ -606,7 +613,7 @@ export class AuthClient extends StateHub {
         return stored;
       }
       if (this.#perTab) {
-        const beacon = await readBeacon(this.#beaconStorage, this.#keys.beacon);
+        const beacon = await readBeacon(this.#beaconStorage, `${this.#keys}beacon`);
         const verdict = compareWithBeacon(stored, beacon, this.#sharing);
         if (verdict === 'ended') {
           await this.#end('user', true).catch(ignore);
@@ -649,7 +656,7 @@ export class AuthClient extends StateHub {
     const previous = this.#record;
     const at = this.#options.now();
     try {
-      await this.#tokens.clear();
+      await this.#clear();
     } finally {
       this.#commit(undefined);
       if (!remote && (reason === 'user' || !this.#perTab || this.#sharing)) {
@@ -662,7 +669,7 @@ export class AuthClient extends StateHub {
 
   #discover(): Promise<ProviderMetadata> {
     // Cached for the client's life once it succeeds; a failure is retried on the next call.
-    this.#metadata ??= discover(this.#options, this.#sessionStorage, this.#keys.discovery).catch((error: AuthError) => {
+    this.#metadata ??= discover(this.#options, this.#sessionStorage, `${this.#keys}discovery`).catch((error: AuthError) => {
       this.#metadata = undefined;
       throw error;
     });
@@ -680,8 +687,7 @@ export class AuthClient extends StateHub {
       if (path === undefined) throw new ConfigError('returnTo', `must be a path or URL on ${origin}`);
       return path;
     }
-    const here = currentHref();
-    return (here === undefined ? undefined : sameOriginPath(here, origin)) ?? '/';
+    return sameOriginPath(currentHref(), origin) ?? '/';
   }
 
   #postLogoutTarget(returnTo: string | undefined): string {

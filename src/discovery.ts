@@ -3,7 +3,7 @@ import { ConfigError, ProtocolError } from './errors.js';
 import type { GuardedStorage } from './guarded-storage.js';
 import { requestProvider } from './http.js';
 import { toAuthError } from './map-error.js';
-import { isLoopbackHost, type ResolvedOptions } from './options.js';
+import { secureUrl, type ResolvedOptions } from './options.js';
 import { parseStoredObject } from './stored-json.js';
 
 /** Provider metadata, validated. The oauth4webapi type stays internal. */
@@ -73,32 +73,24 @@ async function readCache(options: ResolvedOptions, storage: GuardedStorage, cach
  * server applies the same rules to the document it fetches.
  */
 export function checkMetadata(metadata: ProviderMetadata, options: Pick<ResolvedOptions, 'issuer' | 'allowInsecureRequests'>, operation: string): void {
-  const fail = (name: string) => new ProtocolError(name === 'issuer' ? 'invalid_discovery' : 'insecure_endpoint', `${operation}: bad "${name}"`);
+  const fail = (name: string, code: 'invalid_discovery' | 'insecure_endpoint' = 'invalid_discovery') => new ProtocolError(code, `${operation}: bad "${name}"`);
   if (new URL(metadata.issuer).href !== options.issuer.href) throw fail('issuer');
   // The first three are required.
   ENDPOINTS.forEach((name, i) => {
-    if ((i < 3 || metadata[name] !== undefined) && !isAllowedEndpoint(metadata[name], options.allowInsecureRequests)) throw fail(name);
+    if ((i < 3 || metadata[name] !== undefined) && !isAllowedEndpoint(metadata[name], options.allowInsecureRequests)) throw fail(name, 'insecure_endpoint');
   });
   for (const name of LISTS) {
     const list = metadata[name];
     if (!Array.isArray(list) || !list.length || list.some((value) => typeof value !== 'string') || (name === LISTS[0] && !list.includes('code'))) {
-      throw new ProtocolError('invalid_discovery', `${operation}: bad "${name}"`);
+      throw fail(name);
     }
   }
   const issFlag = metadata.authorization_response_iss_parameter_supported;
-  if (issFlag !== undefined && typeof issFlag !== 'boolean') {
-    throw new ProtocolError('invalid_discovery', `${operation}: bad iss flag`);
-  }
+  if (issFlag !== undefined && typeof issFlag !== 'boolean') throw fail('authorization_response_iss_parameter_supported');
 }
 
 function isAllowedEndpoint(value: unknown, allowLoopbackHttp: boolean): boolean {
-  if (typeof value !== 'string') return false;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.protocol === 'https:') return true;
-  return allowLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname);
+  // http: only on loopback hosts, and only when the issuer itself is such a development one.
+  const url = secureUrl(value);
+  return !!url && (allowLoopbackHttp || url.protocol === 'https:');
 }

@@ -6,31 +6,23 @@ import type { StorageAdapter } from './platform/storage.js';
  * One storage adapter behind a uniform contract: absent values are `undefined`, and every failure
  * (blocked storage, full quota, a broken IndexedDB, a throwing custom adapter) is a {@link StorageError}.
  */
-export class GuardedStorage {
-  readonly #adapter: StorageAdapter;
-
-  constructor(adapter: StorageAdapter) {
-    this.#adapter = adapter;
-  }
-
+export interface GuardedStorage {
   /** The value, synchronously when the adapter is synchronous. */
-  get(key: string): MaybePromise<string | undefined> {
-    return guard(() => mapMaybeAsync(this.#adapter.get(key), (value) => (typeof value === 'string' ? value : undefined)));
-  }
-
-  async set(key: string, value: string): Promise<void> {
-    await guard(() => this.#adapter.set(key, value));
-  }
-
-  async remove(key: string): Promise<void> {
-    await guard(() => this.#adapter.remove(key));
-  }
-
+  get(key: string): MaybePromise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+  remove(key: string): Promise<void>;
   /** Stored keys that start with `prefix`. */
-  async keys(prefix: string): Promise<string[]> {
-    const all = await guard(() => this.#adapter.keys());
-    return all.filter((key) => typeof key === 'string' && key.startsWith(prefix));
-  }
+  keys(prefix: string): Promise<string[]>;
+}
+
+/** `adapter` behind that contract. */
+export function guardStorage(adapter: StorageAdapter): GuardedStorage {
+  return {
+    get: (key) => guard(() => mapMaybeAsync(adapter.get(key), (value) => (typeof value === 'string' ? value : undefined))),
+    set: async (key, value) => void (await guard(() => adapter.set(key, value))),
+    remove: async (key) => void (await guard(() => adapter.remove(key))),
+    keys: async (prefix) => (await guard(() => adapter.keys())).filter((key) => typeof key === 'string' && key.startsWith(prefix)),
+  };
 }
 
 function guard<T>(run: () => MaybePromise<T>): MaybePromise<T> {

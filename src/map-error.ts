@@ -9,7 +9,9 @@ import { isTimeout } from './http.js';
  */
 export function toAuthError(error: unknown, operation: string, fallback: AuthErrorCode = 'unexpected_response'): AuthError {
   if (isAuthError(error)) return error;
-  if (error instanceof oauth.ResponseBodyError || error instanceof oauth.AuthorizationResponseError) {
+  // (AuthorizationResponseError too would be an OAuth error, but only validateAuthResponse throws
+  // it, which the SDK does not call: src/callback.ts checks the response itself.)
+  if (error instanceof oauth.ResponseBodyError) {
     return new OAuthError(error.error, error.error_description ?? undefined, operation);
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {

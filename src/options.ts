@@ -70,9 +70,9 @@ export interface ResolvedOptions {
   readonly appOrigin: string;
   readonly postLogoutRedirectUris: readonly string[];
   readonly scope: string;
-  readonly storage: StorageAdapter | undefined;
+  readonly storage?: StorageAdapter | undefined;
   readonly shareSessionAcrossTabs: boolean;
-  readonly autoRefresh: boolean;
+  readonly autoRefresh?: boolean | undefined;
   readonly authorizationParams: Readonly<Record<string, string>>;
   readonly idTokenSigningAlg: string;
   readonly leewaySeconds: number;
@@ -80,9 +80,9 @@ export interface ResolvedOptions {
   readonly requestTimeoutMs: number;
   /** True only for an `http:` issuer on a loopback host (local development). */
   readonly allowInsecureRequests: boolean;
-  readonly metadata: Readonly<Record<string, unknown>> | undefined;
-  readonly fetch: typeof globalThis.fetch | undefined;
-  readonly navigate: ((url: string) => void) | undefined;
+  readonly metadata?: Readonly<Record<string, unknown>> | undefined;
+  readonly fetch?: typeof globalThis.fetch | undefined;
+  readonly navigate?: ((url: string) => void) | undefined;
   readonly now: () => number;
 }
 
@@ -105,6 +105,12 @@ const fn: Check = (v) => (v === undefined || typeof v === 'function' ? undefined
 // (RFC 9700 §2.6, RFC 6749 §3.1.2.1).
 const SECURE_ONLY = 'must be https: (http: only on loopback hosts)';
 const isSecure = (url: URL | undefined) => url?.protocol === 'https:' || (url?.protocol === 'http:' && isLoopbackHost(url.hostname));
+
+/** `value` as a URL when it is https:, or http: on a loopback host; else undefined. */
+export const secureUrl = (value: unknown): URL | undefined => {
+  const url = toUrl(value);
+  return isSecure(url) ? url : undefined;
+};
 const appUrl: Check = (v) => (isSecure(toUrl(v)) ? undefined : SECURE_ONLY);
 
 /** One check per option; the keys are also the list of known options. */
@@ -150,25 +156,21 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
   const issuer = new URL(input.issuer);
   const redirect = new URL(input.redirectUri);
   const postLogout = input.postLogoutRedirectUri ?? `${redirect.origin}/`;
+  // The options as given (every one checked above), then the defaults and the derived values.
   return {
+    ...input,
     issuer,
-    clientId: input.clientId,
     redirectUri: redirect.href,
     appOrigin: redirect.origin,
     postLogoutRedirectUris: (typeof postLogout === 'string' ? [postLogout] : postLogout).map((uri) => new URL(uri).href),
     scope: input.scope ?? 'openid profile email',
-    storage: input.storage,
     shareSessionAcrossTabs: input.shareSessionAcrossTabs ?? true,
-    autoRefresh: input.autoRefresh ?? false,
     authorizationParams: { ...input.authorizationParams },
     idTokenSigningAlg: input.idTokenSigningAlg ?? 'RS256',
     leewaySeconds: input.leewaySeconds ?? 30,
     clockToleranceSeconds: input.clockToleranceSeconds ?? 30,
     requestTimeoutMs: (input.requestTimeoutSeconds ?? 10) * 1000,
     allowInsecureRequests: issuer.protocol === 'http:',
-    metadata: input.metadata,
-    fetch: input.fetch,
-    navigate: input.navigate,
     now: input.now ?? Date.now,
   };
 }

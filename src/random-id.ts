@@ -1,4 +1,4 @@
-/** A random identifier (96 bits, hex) for tabs and logins. Not a secret, only unique. */
+/** A random identifier for a tab (64 bits): not a secret, only unique among the tabs of one browser. */
 export function randomId(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return crypto.getRandomValues(new Uint32Array(2)).join('-');
 }

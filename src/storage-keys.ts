@@ -1,29 +1,17 @@
 /**
- * Names of everything the SDK stores, all under one prefix per client. Namespaced and versioned, so two apps on one origin,
- * or two versions of the SDK, never read each other's records.
+ * Everything the SDK stores lives under one prefix per client, `oidc-session:v1:<clientId>:`.
+ * Namespaced and versioned, so two apps on one origin, or two versions of the SDK, never read each
+ * other's records. The names under it:
+ *
+ * - `session`: the session record; `discovery`: the provider's metadata and when it was fetched;
+ * - `beacon`: the token-free beacon that tabs with their own copy of the session compare against;
+ * - `refresh`: the cross-tab refresh lock;
+ * - `logout`: the `state` of this tab's logout, taken by `handleRedirect()` on the page it returns to;
+ * - `txn:<state>`: a pending login.
  */
-export interface StorageKeys {
-  readonly session: string;
-  readonly discovery: string;
-  /** The token-free beacon that tabs with their own copy of the session compare against. */
-  readonly beacon: string;
-  /** The cross-tab refresh lock. */
-  readonly refreshLock: string;
-  /** Set by `logout()` in this tab, taken by the `handleRedirect()` on the page it returns to. */
-  readonly logout: string;
-  /** Prefix of pending login transactions; the `state` value completes the key. */
-  readonly transactionPrefix: string;
-}
+export type KeyPrefix = `oidc-session:v1:${string}:`;
 
-/** The keys of one client. */
-export function storageKeys(clientId: string): StorageKeys {
-  const prefix = `oidc-session:v1:${clientId}:`;
-  return {
-    session: `${prefix}session`,
-    discovery: `${prefix}discovery`,
-    beacon: `${prefix}beacon`,
-    refreshLock: `${prefix}refresh`,
-    logout: `${prefix}logout`,
-    transactionPrefix: `${prefix}txn:`,
-  };
+/** The prefix of one client's keys (a prefix, not an object of names: it is smaller in the bundle). */
+export function keyPrefix(clientId: string): KeyPrefix {
+  return `oidc-session:v1:${clientId}:`;
 }

@@ -1,5 +1,5 @@
 import type { GuardedStorage } from './guarded-storage.js';
-import type { StorageKeys } from './storage-keys.js';
+import type { KeyPrefix } from './storage-keys.js';
 import { isBoundedString, isNonNegative, parseStoredObject } from './stored-json.js';
 
 /**
@@ -28,8 +28,8 @@ const MAX_FIELD_LENGTH = 2048;
  * Stores a new transaction. An abandoned one is refused once too old and removed at the next logout;
  * in the built-in modes it lives in sessionStorage and ends with the tab anyway.
  */
-export async function saveTransaction(storage: GuardedStorage, keys: StorageKeys, txn: Transaction): Promise<void> {
-  await storage.set(keys.transactionPrefix + txn.state, JSON.stringify(txn));
+export async function saveTransaction(storage: GuardedStorage, prefix: KeyPrefix, txn: Transaction): Promise<void> {
+  await storage.set(`${prefix}txn:` + txn.state, JSON.stringify(txn));
 }
 
 /**
@@ -38,12 +38,12 @@ export async function saveTransaction(storage: GuardedStorage, keys: StorageKeys
  */
 export async function takeTransaction(
   storage: GuardedStorage,
-  keys: StorageKeys,
+  prefix: KeyPrefix,
   state: string,
   now: number,
 ): Promise<Transaction | 'expired' | undefined> {
   if (state.length > MAX_FIELD_LENGTH) return undefined;
-  const key = keys.transactionPrefix + state;
+  const key = `${prefix}txn:` + state;
   const raw = await storage.get(key);
   if (raw === undefined) return undefined;
   await storage.remove(key);
@@ -53,13 +53,13 @@ export async function takeTransaction(
 }
 
 /** True when any login is pending in this storage. */
-export async function hasPendingTransaction(storage: GuardedStorage, keys: StorageKeys): Promise<boolean> {
-  return (await storage.keys(keys.transactionPrefix)).length > 0;
+export async function hasPendingTransaction(storage: GuardedStorage, prefix: KeyPrefix): Promise<boolean> {
+  return (await storage.keys(`${prefix}txn:`)).length > 0;
 }
 
 /** Removes every pending transaction (logout leaves no verifier behind). */
-export async function clearTransactions(storage: GuardedStorage, keys: StorageKeys): Promise<void> {
-  for (const key of await storage.keys(keys.transactionPrefix)) await storage.remove(key);
+export async function clearTransactions(storage: GuardedStorage, prefix: KeyPrefix): Promise<void> {
+  for (const key of await storage.keys(`${prefix}txn:`)) await storage.remove(key);
 }
 
 function isExpired(txn: Transaction, now: number): boolean {

@@ -1,15 +1,11 @@
 import { AuthError } from '../errors.js';
 
 /**
- * Throws the one error every call gets outside a browser (server-side rendering, a Node script)
- * unless the app `supplied` what the browser would have given (storage, navigation, fetch): those
- * clients run anywhere, as the unit tests and native shells do.
+ * The one error every call gets outside a browser (server-side rendering, a Node script), where the
+ * client never starts, unless the app gave it what the browser would have (storage, fetch).
  */
-export function needBrowser(operation: string, supplied?: unknown): void {
-  if (!supplied && typeof document === 'undefined') {
-    throw new AuthError('browser_required', `${operation}: needs a browser; call it from browser code, not during server rendering`);
-  }
-}
+export const browserRequired = (): AuthError =>
+  new AuthError('browser_required', 'needs a browser: not available during server rendering');
 
 declare const process: { env: { NODE_ENV?: string } };
 

@@ -1,4 +1,4 @@
-import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
+import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import type { StorageAdapter } from './storage.js';
 
 const DATABASE = 'oidc-session';
@@ -26,20 +26,22 @@ export function indexedDbStorage(): StorageAdapter {
       throw error;
     }
   };
+  // idb-keyval's store and request helpers, not its get/set/keys: those carry a default database and
+  // a cursor fallback for browsers without getAllKeys, neither of which this adapter uses.
+  const read = <T>(use: (store: IDBObjectStore) => IDBRequest<T>) => run((s) => s('readonly', (store) => promisifyRequest(use(store))));
+  // A write counts once its transaction has committed, so another tab reading next sees it.
+  const write = (use: (store: IDBObjectStore) => unknown) => run((s) => s('readwrite', (store) => (use(store), promisifyRequest(store.transaction))));
   return {
-    get: (key) => run((s) => get<string>(key, s)),
-    set: (key, value) => run((s) => set(key, value, s)),
-    remove: (key) => run((s) => del(key, s)),
-    keys: () => run((s) => keys<string>(s)),
+    get: (key) => read<string | undefined>((store) => store.get(key)),
+    set: (key, value) => write((store) => store.put(value, key)),
+    remove: (key) => write((store) => store.delete(key)),
+    keys: () => read((store) => store.getAllKeys() as IDBRequest<string[]>),
     // A pending login belongs to the tab that started it.
     pendingLoginsInSessionStorage: true,
   };
 }
 
 function withDeadline<T>(operation: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timeout')), DEADLINE_MS);
-  });
-  return Promise.race([operation, deadline]).finally(() => clearTimeout(timer));
+  // The timer is left to run out: once the operation has settled, its rejection changes nothing.
+  return Promise.race([operation, new Promise<never>((_, reject) => setTimeout(reject, DEADLINE_MS, new Error('timeout')))]);
 }

@@ -3,10 +3,8 @@
  * (it needs `AbortSignal.timeout`, which came later); where it is missing all the same, tabs still
  * catch up from the storage beacon whenever they wake (see beacon.ts).
  */
-export interface TabChannel {
-  post(message: object): void;
-  close(): void;
-}
+/** The channel itself: `postMessage` and `close` are all the SDK uses. */
+export type TabChannel = Pick<BroadcastChannel, 'postMessage' | 'close'>;
 
 /**
  * Opens the channel `name`, or returns `undefined` outside a browser window (during server-side
@@ -17,5 +15,5 @@ export function openTabChannel(name: string, onMessage: (data: unknown) => void)
   if (typeof window === 'undefined' || typeof BroadcastChannel !== 'function') return undefined;
   const channel = new BroadcastChannel(name);
   channel.onmessage = (event) => onMessage(event.data);
-  return { post: (message) => channel.postMessage(message), close: () => channel.close() };
+  return channel;
 }

@@ -13,8 +13,10 @@ describe('the built package', () => {
   it('imports by its own name through the exports map (ESM) and is safe without a browser (SSR)', async () => {
     const sdk = await import('oidc-session');
     const client = new sdk.AuthClient(options);
-    // No sessionStorage here: the session reads as signed out instead of crashing the render.
-    expect(client.state.status).toBe('anonymous');
+    // No browser here: the state stays "loading" (the browser settles it, and hydration agrees with
+    // the server's render), and a call that needs the browser says so instead of crashing the render.
+    expect(client.state.status).toBe('loading');
+    await expect(client.getUser()).rejects.toMatchObject({ code: 'browser_required' });
     expect(Object.keys(sdk).sort()).toEqual(
       ['AuthClient', 'AuthError', 'ConfigError', 'LoginRequiredError', 'NetworkError', 'OAuthError', 'ProtocolError', 'StorageError', 'indexedDbStorage', 'isAuthError', 'memoryStorage'].sort(),
     );

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readBeacon } from '../../src/beacon.js';
 import type { GuardedStorage } from '../../src/guarded-storage.js';
 import { AuthClient, isAuthError } from '../../src/index.js';
-import { storageKeys } from '../../src/storage-keys.js';
+import { keyPrefix } from '../../src/storage-keys.js';
 import { parseTabMessage } from '../../src/tab-message.js';
 import { parseSessionRecord } from '../../src/token-set.js';
 import { takeTransaction } from '../../src/transaction.js';
@@ -271,7 +271,7 @@ describe('fuzzing each field of each stored record', () => {
     } as Contract,
     parse: async (raw: string) => parseSessionRecord(raw, { issuer: `${provider.issuer}/`, clientId: 'spa' }),
   };
-  const keys = storageKeys('spa');
+  const keys = keyPrefix('spa');
   const fakeStorage = (raw: string) => ({ get: async () => raw, remove: async () => undefined }) as unknown as GuardedStorage;
   const transaction = {
     base: { v: 1, state: 's', nonce: 'n', codeVerifier: 'v', issuer: `${provider.issuer}/`, redirectUri: `${APP}/cb`, returnTo: '/after', maxAge: 60, createdAt: NOW },
@@ -304,7 +304,7 @@ describe('fuzzing each field of each stored record', () => {
       loginAt: instant(0, 1e300),
       out: instant(0, 1e300),
     } as Contract,
-    parse: (raw: string) => readBeacon(fakeStorage(raw), keys.beacon),
+    parse: (raw: string) => readBeacon(fakeStorage(raw), `${keys}beacon`),
   };
   const kinds = { session, transaction, beacon };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StorageError } from '../../src/errors.js';
-import { GuardedStorage } from '../../src/guarded-storage.js';
+import { guardStorage } from '../../src/guarded-storage.js';
 import type { StorageAdapter } from '../../src/platform/storage.js';
 
 const throwing = (error: Error): StorageAdapter => ({
@@ -12,22 +12,22 @@ const throwing = (error: Error): StorageAdapter => ({
 
 describe('GuardedStorage', () => {
   it('turns a blocked storage (SecurityError) into StorageError, synchronously for sync adapters', () => {
-    const storage = new GuardedStorage(throwing(new DOMException('blocked', 'SecurityError')));
+    const storage = guardStorage(throwing(new DOMException('blocked', 'SecurityError')));
     expect(() => storage.get('k')).toThrow(StorageError);
   });
 
   it('turns a full quota into StorageError saying so', async () => {
-    const storage = new GuardedStorage(throwing(new DOMException('full', 'QuotaExceededError')));
+    const storage = guardStorage(throwing(new DOMException('full', 'QuotaExceededError')));
     await expect(storage.set('k', 'v')).rejects.toMatchObject({ name: 'StorageError', code: 'storage_unavailable', message: expect.stringContaining('full') });
   });
 
   it('turns an async adapter failure into StorageError', async () => {
-    const storage = new GuardedStorage({ get: async () => { throw new Error('idb'); }, set: async () => undefined, remove: async () => undefined, keys: async () => [] });
+    const storage = guardStorage({ get: async () => { throw new Error('idb'); }, set: async () => undefined, remove: async () => undefined, keys: async () => [] });
     await expect(storage.get('k')).rejects.toBeInstanceOf(StorageError);
   });
 
   it('reads null and non-strings as absent', async () => {
-    const storage = new GuardedStorage({ get: () => null, set: () => undefined, remove: () => undefined, keys: () => [] });
+    const storage = guardStorage({ get: () => null, set: () => undefined, remove: () => undefined, keys: () => [] });
     expect(storage.get('k')).toBeUndefined();
   });
 });

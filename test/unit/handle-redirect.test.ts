@@ -192,6 +192,26 @@ describe('a callback nobody handles', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('a redemption slower than the warning delay is not cut short: no warning, never anonymous', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const world = await arriveWithCallback();
+    const slowFetch: typeof fetch = async (input, init) => {
+      if (String(input).endsWith('/token')) await new Promise((r) => setTimeout(r, 5000));
+      return world.provider.fetch(input, init);
+    };
+    const page = world.makeClient({ fetch: slowFetch });
+    const warnings: string[] = [];
+    page.on('warning', (event) => void warnings.push(event.error.code));
+    const seen = statuses(page);
+    const result = page.handleRedirect();
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(seen).toEqual(['loading']);
+    await vi.advanceTimersByTimeAsync(1500);
+    await expect(result).resolves.toMatchObject({ kind: 'login' });
+    expect(seen).toEqual(['loading', 'authenticated']);
+    expect(warnings).toEqual([]);
+  });
+
   it('does not warn when the app handles it', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { page } = await arriveWithCallback();
