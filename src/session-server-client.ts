@@ -1,8 +1,8 @@
 import { authErrorCode } from './auth-error-codes.js';
 import { ConfigError, LoginRequiredError, NetworkError, OAuthError, ProtocolError } from './errors.js';
 import type { GetAccessTokenOptions, LoginOptions, LoginResult, RedirectResult } from './client.js';
-import { needBrowser } from './platform/browser.js';
-import { logoutReturn } from './logout-return.js';
+import { browserRequired } from './platform/browser.js';
+import { logoutResult } from './logout-return.js';
 import { assignLocation, currentHref, replaceHref } from './platform/location.js';
 import { onPageWake } from './platform/page-wake.js';
 import { openTabChannel, type TabChannel } from './platform/tab-channel.js';
@@ -23,6 +23,9 @@ export interface SessionServerModeOptions {
   now?: () => number;
 }
 
+/** The page's own fetch, looked up at call time (tests and polyfills replace it). */
+const pageFetch: typeof fetch = (input, init) => globalThis.fetch(input, init);
+
 // A page that keeps getting focus asks the server at most this often.
 const RECHECK_MS = 2000;
 
@@ -39,12 +42,13 @@ export class SessionServerClient extends StateHub {
   readonly #tabId = randomId();
   #checking: Promise<User | undefined> | undefined;
   #checkedAt = 0;
+  /** Logouts in this tab so far: a session check that started before the last one is out of date. */
+  #logouts = 0;
   #token: Promise<{ accessToken: string; expiresAt: number }> | undefined;
   #fetching = false;
   #channel: TabChannel | undefined;
   #stopWake: (() => void) | undefined;
   #started = false;
-  readonly #fetchGiven: boolean;
   /** The last redirect handled on this page, from its URL and the URL it left: called again, the same promise. */
   #handled: [from: string | undefined, to: string | undefined, result: Promise<RedirectResult>] | undefined;
 
@@ -60,8 +64,7 @@ export class SessionServerClient extends StateHub {
       if (options[key] !== undefined && typeof options[key] !== 'function') throw new ConfigError(key, 'expected a function');
     }
     this.#base = base.replace(/\/+$/, '');
-    this.#fetchGiven = !!options.fetch;
-    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#fetch = options.fetch ?? pageFetch;
     this.#navigate = options.navigate ?? assignLocation;
     this.#now = options.now ?? Date.now;
     this.#leewayMs = leewaySeconds * 1000;
@@ -69,7 +72,7 @@ export class SessionServerClient extends StateHub {
 
   protected begin(): void {
     // On the server there is no cookie to ask with: the state stays `loading` for the browser to settle.
-    if (this.#started || !(this.#fetchGiven || typeof document !== 'undefined')) return;
+    if (this.#started || (this.#fetch === pageFetch && typeof document === 'undefined')) return;
     this.#started = true;
     this.#channel = openTabChannel(`oidc-session:v1:server:${this.#base}`, (data) => {
       const message = parseTabMessage(data);
@@ -82,6 +85,12 @@ export class SessionServerClient extends StateHub {
     void this.#check(true).catch(() => undefined);
   }
 
+  /** Starts the client, or throws where it cannot start (outside a browser). */
+  #start(): void {
+    this.begin();
+    if (!this.#started) throw browserRequired();
+  }
+
   /** Stops listening to other tabs and page events. */
   dispose(): void {
     this.#channel?.close();
@@ -90,7 +99,7 @@ export class SessionServerClient extends StateHub {
 
   /** Sends the browser to the session server's login route, which comes back to `returnTo`. */
   async login(options: LoginOptions = {}): Promise<void> {
-    needBrowser('login', this.#fetchGiven);
+    this.#start();
     const here = currentHref();
     const origin = here ? new URL(here).origin : '';
     const returnTo = sameOriginPath(options.returnTo ?? here ?? '/', origin);
@@ -131,7 +140,7 @@ export class SessionServerClient extends StateHub {
   }
 
   async #redirect(href: string | undefined, fromPage: boolean, login: boolean): Promise<RedirectResult> {
-    needBrowser(login ? 'handleCallback' : 'handleRedirect', href && this.#fetchGiven);
+    this.#start();
     const page = new URL(href as string);
     const error = page.searchParams.get('auth_error');
     const mark = this.#mark();
@@ -141,14 +150,21 @@ export class SessionServerClient extends StateHub {
       // Any link can carry ?auth_error=: only the server's own codes come through, and no description.
       throw new OAuthError(authErrorCode(error), undefined, 'login');
     }
-    if (!login && mark !== 'login') return mark === null ? { kind: 'none' } : logoutReturn(page, mark, fromPage);
-    const user = await this.getUser();
-    if (!user) {
+    if (login || mark === 'login') {
+      const user = await this.getUser();
+      // The page's own path, normalised: `https://app//evil.test/` is a page here, but `//evil.test/` is another host.
+      if (user) return { kind: 'login', user, returnTo: sameOriginPath(page.href, page.origin) ?? '/' };
       if (login) throw new LoginRequiredError('login: no session');
-      return { kind: 'none' };
+    } else if (mark !== null) {
+      // The logout's return: its `state` must not stay where it looks like a login response.
+      const result = logoutResult(page, mark);
+      if (fromPage && page.searchParams.has('state')) {
+        page.searchParams.delete('state');
+        replaceHref(page.href);
+      }
+      return result;
     }
-    // The page's own path, normalised: `https://app//evil.test/` is a page here, but `//evil.test/` is another host.
-    return { kind: 'login', user, returnTo: sameOriginPath(page.href, page.origin) ?? '/' };
+    return { kind: 'none' };
   }
 
   /**
@@ -156,7 +172,8 @@ export class SessionServerClient extends StateHub {
    * takes it back.
    */
   #mark(value?: string): string | null {
-    const key = `oidc-session:v1:server:${this.#base}:redirect`;
+    // The tab channel's name: sessionStorage is another namespace.
+    const key = `oidc-session:v1:server:${this.#base}`;
     try {
       const found = sessionStorage.getItem(key);
       if (value !== undefined) sessionStorage.setItem(key, value);
@@ -170,8 +187,7 @@ export class SessionServerClient extends StateHub {
 
   /** The signed-in user's ID token claims, or `undefined` when signed out. */
   async getUser(): Promise<User | undefined> {
-    needBrowser('getUser', this.#fetchGiven);
-    this.begin();
+    this.#start();
     return this.#checking ?? this.#check(true);
   }
 
@@ -181,7 +197,7 @@ export class SessionServerClient extends StateHub {
    *   without a session; {@link NetworkError} when the server cannot be reached.
    */
   async getAccessToken(options: GetAccessTokenOptions = {}): Promise<string> {
-    needBrowser('getAccessToken', this.#fetchGiven);
+    this.#start();
     // A request in flight serves every caller that comes while it runs, forced or not.
     if (!this.#fetching) {
       const token = await this.#token?.catch(() => undefined);
@@ -209,10 +225,11 @@ export class SessionServerClient extends StateHub {
    * @throws {@link ProtocolError} (`insecure_endpoint`) when that page is not an http(s) URL; the session is ended all the same.
    */
   async logout(): Promise<void> {
-    needBrowser('logout', this.#fetchGiven);
+    this.#start();
     const { redirectTo } = (await this.#json(await this.#request('logout', 'POST'))) as { redirectTo: string };
+    this.#logouts++;
     this.#ended(false);
-    this.#channel?.post({ v: 1, from: this.#tabId, type: 'logout', reason: 'user', at: this.#now() });
+    this.#channel?.postMessage({ v: 1, from: this.#tabId, type: 'logout', reason: 'user', at: this.#now() });
     // The provider's end-session endpoint comes from its metadata: never navigate to `javascript:` or `data:`.
     if (!/^https?:\/\//i.test(redirectTo)) throw new ProtocolError('insecure_endpoint', 'logout: the end-session address is not http(s)');
     // The server's end-session request carries a `state`: kept to know this logout's return by it.
@@ -229,6 +246,7 @@ export class SessionServerClient extends StateHub {
     if (!force && this.#now() - this.#checkedAt < RECHECK_MS) return this.#checking ?? Promise.resolve(undefined);
     this.#checkedAt = this.#now();
     const previous = this.state;
+    const logouts = this.#logouts;
     const check = this.#request('session')
       .then(async (response) => {
         if (response.status === 401) return undefined;
@@ -236,9 +254,10 @@ export class SessionServerClient extends StateHub {
       })
       .then(
         (found) => {
+          if (logouts !== this.#logouts) return undefined;
           if (found) {
             this.setState(authenticated(found.user, found.expiresAt));
-            if (previous.status !== 'authenticated' && !told) this.#channel?.post({ v: 1, from: this.#tabId, type: 'changed' });
+            if (previous.status !== 'authenticated' && !told) this.#channel?.postMessage({ v: 1, from: this.#tabId, type: 'changed' });
             if (previous.status === 'anonymous') this.emit('login', { user: found.user, remote: true });
           } else this.#ended(true);
           return found?.user;

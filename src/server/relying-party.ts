@@ -2,7 +2,7 @@
 // exchange, refresh, revocation and the end-session URL, all through oauth4webapi's request builders
 // and response checks (on the server, bundle size is no reason to hand-write requests).
 import * as oauth from 'oauth4webapi';
-import { LoginRequiredError, NetworkError, ProtocolError } from '../errors.js';
+import { LoginRequiredError, NetworkError, OAuthError, ProtocolError } from '../errors.js';
 import { isTimeout } from '../http.js';
 import { checkMetadata } from '../discovery.js';
 import { checkIdToken, refreshedClaimMismatch } from '../id-token-checks.js';
@@ -135,6 +135,9 @@ export class RelyingParty {
     try {
       params = oauth.validateAuthResponse(metadata, this.#client(), callback.searchParams, pending.state);
     } catch (error) {
+      // The provider's own error answer (access_denied, login_required, ...); toAuthError, shared
+      // with the browser build, does not know this class, which only validateAuthResponse throws.
+      if (error instanceof oauth.AuthorizationResponseError) throw new OAuthError(error.error, error.error_description ?? undefined, 'login');
       throw toAuthError(error, 'login', /"iss"/.test(String((error as Error)?.message)) ? 'issuer_mismatch' : 'invalid_callback');
     }
     try {

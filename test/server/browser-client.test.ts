@@ -96,6 +96,36 @@ describe('the session-server-mode client', () => {
     expect((await call(world, jar, '/auth/session')).status).toBe(401);
   });
 
+  it('a logout while the first session check is still in flight ends anonymous: the late answer is out of date', async () => {
+    const { jar } = await login(world);
+    let first = true;
+    const client = new SessionServerClient({
+      sessionServer: '/auth',
+      navigate: () => undefined,
+      fetch: async (input, init) => {
+        const headers = new Headers(init?.headers);
+        headers.set('cookie', jar.header());
+        headers.set('origin', world.appOrigin);
+        headers.set('sec-fetch-site', 'same-origin');
+        // The first session check is answered ("signed in") at once, but reaches the page late.
+        const response = await fetch(world.appOrigin + String(input), { ...init, headers, redirect: 'manual' });
+        jar.take(response);
+        if (String(input).endsWith('/session') && first) {
+          first = false;
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        return response;
+      },
+    });
+    // The first read starts the check (GET session), whose answer is still "signed in"; logout starts at once.
+    const seen: string[] = [];
+    client.subscribe((state) => void seen.push(state.status));
+    await client.logout();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(client.state.status).toBe('anonymous');
+    expect(seen.at(-1)).toBe('anonymous');
+  });
+
   it('a session ended elsewhere turns a token request into LoginRequiredError and the state anonymous', async () => {
     const { jar } = await login(world);
     const { client } = clientFor(jar);
