@@ -35,6 +35,8 @@ const projects: Project[] = [
   },
   // WebKitGTK's MiniBrowser through WebKitWebDriver: Playwright runs the tests, selenium-webdriver drives it.
   { name: 'webkit', testDir: 'test/webkit' },
+  // Real framework apps (React, Vue, Svelte, Angular) built with Vite against the bindings, in Chromium.
+  { name: 'frameworks', testDir: 'test/frameworks', use: chromium },
 ];
 
 export default defineConfig({

@@ -11,8 +11,27 @@ import { build } from 'esbuild';
 import { minify } from 'terser';
 import { build as viteBuild } from 'vite';
 
-/** Brotli budgets in bytes: 12 KiB for the full client, 3 KiB for the session-server-mode build. */
-export const BUDGETS = { cdn: 12 * 1024, esmMinimalImport: 12 * 1024, serverModeCdn: 3 * 1024 };
+/**
+ * Brotli budgets in bytes: 12 KiB for the full client, 3 KiB for the session-server-mode build, and
+ * for each framework binding what it adds to an app that already has the framework and the client.
+ */
+export const BUDGETS = {
+  cdn: 12 * 1024,
+  esmMinimalImport: 12 * 1024,
+  serverModeCdn: 3 * 1024,
+  react: 1.5 * 1024,
+  vue: 2 * 1024,
+  svelte: 1.5 * 1024,
+  angular: 2 * 1024,
+};
+
+/** The bindings, and the packages an app has anyway (left out of their measure). */
+const BINDINGS = {
+  react: ['react', 'react-dom'],
+  vue: ['vue', 'vue-router'],
+  svelte: ['svelte'],
+  angular: ['@angular/core', '@angular/router', '@angular/common', 'rxjs'],
+};
 export const CDN_BUDGET_BYTES = BUDGETS.cdn;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -64,9 +83,17 @@ export async function measureSizes() {
   // Bundlers minify with terser (webpack, Rollup plugins) or esbuild (Vite): both are reported; the
   // budget applies to terser, the same minifier as the CDN build.
   const terser = await minify(await bundle(false), { module: true, ecma: 2020, compress: { passes: 3, ecma: 2020, hoist_funs: true }, mangle: true });
+  const bindings = {};
+  for (const [name, external] of Object.entries(BINDINGS)) {
+    // The binding's own code, as an app's bundler with terser would ship it: the framework and the
+    // client (`oidc-session`) are external, because the app pays for them anyway.
+    const code = (await build({ entryPoints: [`${root}dist/${name}.js`], bundle: true, format: 'esm', target: 'es2022', write: false, logLevel: 'silent', external: [...external, 'oidc-session'] })).outputFiles[0].text;
+    bindings[name] = sizes(Buffer.from((await minify(code, { module: true, ecma: 2020, compress: { passes: 3, ecma: 2020 }, mangle: true })).code ?? ''));
+  }
   return {
     cdn,
     serverModeCdn,
+    bindings,
     esmMinimalImport: sizes(Buffer.from(terser.code ?? '')),
     esmMinimalImportEsbuild: sizes(Buffer.from(await bundle(true))),
     viteMinimalImport: await viteAppSize(MINIMAL_APP),
@@ -85,11 +112,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(row('minimal ESM import, bundled + esbuild', result.esmMinimalImportEsbuild));
   console.log(row('minimal ESM import, Vite 8 app build', result.viteMinimalImport));
   console.log(row('whole package, Vite 8 app build', result.viteWholePackage));
+  for (const [name, measured] of Object.entries(result.bindings)) console.log(row(`oidc-session/${name} (framework excluded)`, measured));
   let over = false;
   for (const [name, measured, budget] of [
     ['CDN build', result.cdn, BUDGETS.cdn],
     ['minimal ESM import', result.esmMinimalImport, BUDGETS.esmMinimalImport],
     ['session-server-mode CDN build', result.serverModeCdn, BUDGETS.serverModeCdn],
+    ...Object.keys(BINDINGS).map((name) => [`oidc-session/${name}`, result.bindings[name], BUDGETS[name]]),
   ]) {
     const left = budget - measured.brotli;
     console.log(`${name}: budget ${budget} B brotli, ${left >= 0 ? `${left} B left` : `${-left} B OVER`}`);

@@ -18,6 +18,9 @@ const CONFIG_MARKER = '<!-- oidc-config -->';
  * @property {() => object} config The settings written into every page as `window.OIDC_CONFIG`.
  * @property {() => Array<(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, next: () => void) => void>} [middleware]
  *   Connect-style handlers tried before the static files (the session server's routes and the demo API).
+ * @property {string[]} [spaFallback] Page prefixes (keys of `pages`) served like a single-page app with a
+ *   client-side router: a path under the prefix that names no file and has no file extension (a deep link
+ *   such as `/react/protected`) gets the prefix's `index.html`, config injected. Other prefixes answer 404.
  */
 
 /**
@@ -30,7 +33,9 @@ export function createAppHandler(options) {
   const statics = {
     '/dist/': sirv(join(root, 'dist'), { dev: true }),
     '/vendor/': vendor,
-    ...Object.fromEntries(Object.entries(options.pages).map(([prefix, dir]) => [prefix, pages(dir, options.config)])),
+    ...Object.fromEntries(
+      Object.entries(options.pages).map(([prefix, dir]) => [prefix, pages(dir, options.config, options.spaFallback?.includes(prefix) ?? false)]),
+    ),
   };
   const prefixes = Object.keys(statics).sort((a, b) => b.length - a.length);
   return (req, res) => {
@@ -90,13 +95,24 @@ async function vendor(req, res, next) {
   res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(await readFile(file));
 }
 
-/** Serves a folder; HTML pages get the config script injected at the marker. */
-function pages(dir, config) {
+/**
+ * Serves a folder; HTML pages get the config script injected at the marker. With `spaFallback`, a path
+ * that names no file and has no extension in its last segment is answered with the folder's index.html.
+ */
+function pages(dir, config, spaFallback) {
   const assets = sirv(dir, { dev: true });
   return async (req, res, next) => {
     let path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path.endsWith('/')) path += 'index.html';
-    if (!path.endsWith('.html')) return assets(req, res, next);
+    if (!path.endsWith('.html')) {
+      const deepLink = spaFallback && !/\.[^/]*$/.test(path);
+      return assets(req, res, deepLink ? () => serveHtml('/index.html', res, next) : next);
+    }
+    return serveHtml(path, res, next);
+  };
+
+  /** @param {string} path @param {import('node:http').ServerResponse} res @param {() => void} next */
+  async function serveHtml(path, res, next) {
     const file = resolve(join(dir, path));
     if (!file.startsWith(resolve(dir) + sep)) return next();
     let html;
@@ -109,7 +125,7 @@ function pages(dir, config) {
     const json = JSON.stringify(config()).replace(/</g, '\\u003c');
     html = html.replace(CONFIG_MARKER, `<script>window.OIDC_CONFIG = ${json};</script>`);
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' }).end(html);
-  };
+  }
 }
 
 function notFound(res) {

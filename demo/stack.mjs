@@ -21,6 +21,9 @@ const demoPages = fileURLToPath(new URL('./public/', import.meta.url));
  * @param {string} [options.autoLogin] Sign this user in without the form.
  * @param {Array<(ctx: any, next: () => Promise<void>) => Promise<void>>} [options.providerMiddleware] Extra Koa middleware for the provider.
  * @param {{ store?: any, options?: object }} [options.sessionServer] The session server's store (default: memory) and more options.
+ * @param {string[]} [options.spaFallback] Keys of `pages` served as single-page apps: deep links under them get the prefix's index.html.
+ * @param {string} [options.sessionServerPostLogoutPath] Where the session server sends the user after logout (a path on the
+ *   app, registered at the provider). Default: the demo's session-server page.
  */
 export async function startStack(options = {}) {
   /** @type {{ issuer: string, clientId: string } | undefined} */
@@ -33,6 +36,7 @@ export async function startStack(options = {}) {
     pages: { '/demo/': demoPages, ...options.pages },
     config: () => config ?? {},
     middleware: () => sessionServer?.handlers ?? [],
+    ...(options.spaFallback ? { spaFallback: options.spaFallback } : {}),
   });
   const pageUrls = [...['/demo/', '/demo/cdn.html', ...(options.pagePaths ?? [])].map((path) => app.origin + path), ...(options.extraRedirectUris ?? [])];
   const provider = await startProvider({
@@ -43,15 +47,22 @@ export async function startStack(options = {}) {
     trailingSlash: options.trailingSlash,
     autoLogin: options.autoLogin,
     middleware: options.providerMiddleware,
-    clients: [sessionServerClient(app.origin)],
+    clients: [withPostLogoutPath(sessionServerClient(app.origin), app.origin, options.sessionServerPostLogoutPath)],
     configure: options.configureProvider ? (config) => options.configureProvider(config, app.origin) : undefined,
   });
   config = { issuer: provider.issuer, clientId: provider.clientId };
-  sessionServer = demoSessionServer({ issuer: provider.issuer, appOrigin: app.origin, ...options.sessionServer });
+  const postLogout = options.sessionServerPostLogoutPath;
+  const sessionServerOptions = { ...options.sessionServer, options: { ...(postLogout ? { postLogoutRedirectUri: app.origin + postLogout } : {}), ...options.sessionServer?.options } };
+  sessionServer = demoSessionServer({ issuer: provider.issuer, appOrigin: app.origin, ...sessionServerOptions });
   return {
     app,
     provider,
     sessionServer: sessionServer.server,
     close: async () => void (await Promise.all([app.close(), provider.close()])),
   };
+}
+
+/** The session server's registration, with one more post-logout page when a test app asks for its own. */
+function withPostLogoutPath(client, origin, path) {
+  return path ? { ...client, post_logout_redirect_uris: [...client.post_logout_redirect_uris, origin + path] } : client;
 }
