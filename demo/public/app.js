@@ -91,15 +91,17 @@ export async function startDemo(OidcSession, page) {
   setInterval(tick, 1000);
   tick();
 
-  const params = new URLSearchParams(location.search);
-  if (params.has('state') || params.has('code') || params.has('error') || params.has('auth_error')) {
-    try {
-      const result = await client.handleCallback();
+  // Whatever the page was loaded with: a login callback, the return from logout(), or nothing.
+  try {
+    const result = await client.handleRedirect();
+    if (result.kind === 'login') {
       log('callback', `login complete, returning to ${result.returnTo}`);
       if (result.returnTo !== location.pathname + location.search) history.replaceState(null, '', result.returnTo);
-    } catch (error) {
-      report(error);
+    } else if (result.kind === 'logout') {
+      log('logout', 'back from the provider: signed out');
     }
+  } catch (error) {
+    report(error);
   }
 }
 

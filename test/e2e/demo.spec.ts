@@ -48,6 +48,18 @@ for (const [label, path] of [['npm build', '/demo/'], ['CDN build', '/demo/cdn.h
     await page.click('button[name=logout]');
     await expect(page.locator('.status')).toHaveAttribute('data-status', 'anonymous');
     await expect(page.locator('ol.log')).toContainText('anonymous');
+    // Back from the provider with its `state`: recognised as the logout return, no error, clean URL.
+    await expect(page.locator('ol.log')).toContainText('back from the provider: signed out');
+    await expect(page.locator('ol.log .error')).toHaveCount(0);
+    await expect.poll(() => new URL(page.url()).search).toBe('');
+    // A long event log scrolls inside its card rather than being clipped or stretching the page.
+    await page.evaluate(() => {
+      const log = document.querySelector('ol.log') as HTMLElement;
+      for (let i = 0; i < 40; i++) log.append(log.firstElementChild!.cloneNode(true));
+    });
+    const box = await page.locator('ol.log').evaluate((log) => ({ overflow: getComputedStyle(log).overflowY, scrolls: log.scrollHeight > log.clientHeight, height: log.clientHeight }));
+    expect(box).toMatchObject({ overflow: 'auto', scrolls: true });
+    expect(box.height).toBeLessThanOrEqual(260);
   });
 }
 
