@@ -25,8 +25,8 @@ for (const build of Object.keys(BUILDS) as Build[]) {
       expect(state.expiresAt).toBeGreaterThan(Date.now());
       const events = await page.evaluate(() => (window as any).events);
       const sequence = events.filter((e: { type: string }) => e.type !== 'pageshow').map((e: { type: string; status?: string }) => e.status ?? e.type);
-      // 'loading' while the page checks whether a sibling tab holds a session it could adopt.
-      expect(sequence).toEqual(['loading', 'anonymous', 'authenticated', 'login']);
+      // The callback page says 'loading' until the code is redeemed: never 'anonymous' on the way.
+      expect(sequence).toEqual(['loading', 'authenticated', 'login']);
       expect(await storedSession(page)).toMatchObject({ v: 1, claims: { sub: 'ada' } });
       expect(stack.provider.count('token', 'authorization_code')).toBeGreaterThanOrEqual(1);
     });

@@ -20,8 +20,8 @@ for (const build of Object.keys(BUILDS) as Build[]) {
       expect(state.user).toMatchObject({ sub: 'ada', name: 'Ada', email: 'ada@example.com', iss: stack.provider.issuer });
       expect(state.expiresAt).toBeGreaterThan(Date.now());
       const sequence = (await eventsOf(tab)).filter((e) => e.type !== 'pageshow').map((e) => e.status ?? e.type);
-      // 'loading' while the page checks whether a sibling tab holds a session it could adopt.
-      expect(sequence).toEqual(['loading', 'anonymous', 'authenticated', 'login']);
+      // The callback page says 'loading' until the code is redeemed: never 'anonymous' on the way.
+      expect(sequence).toEqual(['loading', 'authenticated', 'login']);
       expect(await storedSession(tab)).toMatchObject({ v: 1, claims: { sub: 'ada' } });
       expect(stack.provider.count('token', 'authorization_code')).toBeGreaterThanOrEqual(1);
     });
