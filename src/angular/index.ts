@@ -22,7 +22,7 @@ import { Router, type ActivatedRouteSnapshot, type CanActivateFn, type RouterSta
 import type { LoginResult } from '../client.js';
 import type { AuthError } from '../errors.js';
 import type { AuthState } from '../state-hub.js';
-import type { User } from '../token-set.js';
+import { standardClaims, type UserClaims } from '../bindings/claims.js';
 import { LOADING_STATE, type SessionClient } from '../bindings/session-client.js';
 import {
   bindingFor,
@@ -38,6 +38,7 @@ import {
 
 export type { AuthMethods, RedirectHandler } from '../bindings/page-binding.js';
 export type { SessionClient } from '../bindings/session-client.js';
+export { standardClaims, type AddressClaim, type StandardClaims, type UserClaims } from '../bindings/claims.js';
 
 /** The client given to {@link provideAuth}: inject it for what the service does not wrap. */
 export const AUTH_CLIENT = new InjectionToken<SessionClient>('oidc-session client');
@@ -59,12 +60,19 @@ const OPTIONS = new InjectionToken<ProvideAuthOptions>('oidc-session options');
  * The session as signals, and the client's methods. Get it with `inject(AuthService)` or
  * {@link injectAuth} once {@link provideAuth} is in the application's providers. During
  * server-side rendering it stays `loading` and never touches the client.
+ *
+ * @typeParam Custom - The app's own claims on `user` (see {@link UserClaims}); none by default
+ *   (so for `inject(AuthService)`). `injectAuth<{ tenant: string }>()` gives the service with them.
  */
-export class AuthService implements AuthMethods {
+export interface AuthService<Custom extends object = Record<never, never>> extends AuthMethods {
   /** The client's state as is (`loading`, `anonymous` or `authenticated` with `user` and `expiresAt`). */
   readonly state: Signal<AuthState>;
-  /** The signed-in user's claims, or `undefined`. */
-  readonly user: Signal<User | undefined>;
+  /**
+   * The signed-in user's claims, or `undefined`: the standard claims typed and checked
+   * ({@link standardClaims}: one of the wrong type is left out), `Custom` as asserted, others
+   * `unknown`. The same object for as long as the state's user is.
+   */
+  readonly user: Signal<UserClaims<Custom> | undefined>;
   /** `true` while the SDK does not know yet (restoring, or redeeming the login callback). */
   readonly isLoading: Signal<boolean>;
   /** `true` when a user is signed in. */
@@ -81,11 +89,22 @@ export class AuthService implements AuthMethods {
   readonly logout: AuthMethods['logout'];
   readonly getAccessToken: AuthMethods['getAccessToken'];
   readonly getUser: AuthMethods['getUser'];
+}
 
-  /**
-   * Made by {@link provideAuth}'s factory, in an injection context; do not call it yourself.
-   * @internal
-   */
+// The class behind AuthService. Not itself generic: `inject()` of a generic class infers its
+// parameter as `any` (and `user` with it), while this constructor's instances are `AuthService`.
+class AuthServiceImpl implements AuthService {
+  readonly state: Signal<AuthState>;
+  readonly user: Signal<UserClaims | undefined>;
+  readonly isLoading: Signal<boolean>;
+  readonly isAuthenticated: Signal<boolean>;
+  readonly error: Signal<AuthError | undefined>;
+  readonly client: SessionClient;
+  readonly login: AuthMethods['login'];
+  readonly logout: AuthMethods['logout'];
+  readonly getAccessToken: AuthMethods['getAccessToken'];
+  readonly getUser: AuthMethods['getUser'];
+
   constructor() {
     const client = inject(AUTH_CLIENT);
     const options = inject(OPTIONS, { optional: true }) ?? {};
@@ -97,7 +116,7 @@ export class AuthService implements AuthMethods {
     this.error = error.asReadonly();
     this.user = computed(() => {
       const current = state();
-      return current.status === 'authenticated' ? current.user : undefined;
+      return current.status === 'authenticated' ? standardClaims(current.user) : undefined;
     });
     this.isLoading = computed(() => state().status === 'loading');
     this.isAuthenticated = computed(() => state().status === 'authenticated');
@@ -125,6 +144,12 @@ export class AuthService implements AuthMethods {
 }
 
 /**
+ * The service's class, the injection token of {@link AuthService}: `inject(AuthService)`. Made by
+ * {@link provideAuth}'s factory, in an injection context; do not call `new AuthService()` yourself.
+ */
+export const AuthService: { new (): AuthService; readonly prototype: AuthService } = AuthServiceImpl;
+
+/**
  * The providers: `bootstrapApplication(App, { providers: [provideRouter(routes), provideAuth(client)] })`.
  * When the application's injector is created (before the router's first navigation) it handles the
  * page's redirect in the browser (`client.handleRedirect()`, once per page), so a login callback is
@@ -134,7 +159,7 @@ export function provideAuth(client: SessionClient, options: ProvideAuthOptions =
   return makeEnvironmentProviders([
     { provide: AUTH_CLIENT, useValue: client },
     { provide: OPTIONS, useValue: options },
-    { provide: AuthService, useFactory: () => new AuthService() },
+    { provide: AuthService, useFactory: () => new AuthServiceImpl() },
     // The tokens rather than provideEnvironmentInitializer/provideAppInitializer (19+), for Angular 17 and 18.
     { provide: ENVIRONMENT_INITIALIZER, multi: true, useValue: () => void inject(AuthService) },
     { provide: APP_INITIALIZER, multi: true, useFactory: cleanUrlFirst },
@@ -159,9 +184,14 @@ function cleanUrlFirst(): () => Promise<void> | void {
   };
 }
 
-/** `inject(AuthService)`: the session's signals and methods (in an injection context). */
-export function injectAuth(): AuthService {
-  return inject(AuthService);
+/**
+ * `inject(AuthService)`: the session's signals and methods (in an injection context).
+ * @typeParam Custom - The app's own claims, e.g. `injectAuth<{ tenant: string }>()` types
+ *   `user()?.tenant` (an assertion about the provider, not checked; see {@link UserClaims}).
+ *   Default: none.
+ */
+export function injectAuth<Custom extends object = Record<never, never>>(): AuthService<Custom> {
+  return inject(AuthService) as AuthService<Custom>;
 }
 
 /**

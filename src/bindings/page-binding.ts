@@ -221,17 +221,6 @@ export function methodsFor(binding: Binding): AuthMethods {
   };
 }
 
-/** The snapshot for `state` and `error`. */
-export function snapshotOf(state: AuthState, error: AuthError | undefined): AuthSnapshot {
-  return Object.freeze({
-    state,
-    user: state.status === 'authenticated' ? state.user : undefined,
-    isLoading: state.status === 'loading',
-    isAuthenticated: state.status === 'authenticated',
-    error,
-  });
-}
-
 /** Resolves with the first state that is not `loading` (now, if the state is known). */
 export function whenKnown(client: SessionClient): Promise<AuthState> {
   return new Promise((resolve) => {

@@ -19,9 +19,11 @@ import type { GetAccessTokenOptions, LoginOptions, LogoutOptions, RedirectResult
 import type { AuthState } from '../state-hub.js';
 import type { User } from '../token-set.js';
 import { LOADING_STATE, type SessionClient } from '../bindings/session-client.js';
+import { standardClaims, type UserClaims } from '../bindings/claims.js';
 
 export type { SessionClient } from '../bindings/session-client.js';
 export type { AuthState, RedirectResult, User };
+export { standardClaims, type AddressClaim, type StandardClaims, type UserClaims } from '../bindings/claims.js';
 
 /** The `handleRedirect()` result that completed a login on this page: where the app should go next. */
 export type LoginRedirect = Extract<RedirectResult, { kind: 'login' }>;
@@ -42,12 +44,19 @@ export interface AuthProviderProps {
   children?: ReactNode;
 }
 
-/** What {@link useAuth} returns. The functions keep their identity for the life of the client. */
-export interface AuthContextValue {
+/**
+ * What {@link useAuth} returns. The functions keep their identity for the life of the client.
+ * @typeParam Custom - The app's own claims on `user` (see {@link UserClaims}); none by default.
+ */
+export interface AuthContextValue<Custom extends object = Record<never, never>> {
   /** The client's state snapshot: `loading` on the server and in the first (hydrating) render. */
   state: AuthState;
-  /** The ID token's claims while authenticated, else `undefined`. */
-  user: User | undefined;
+  /**
+   * The ID token's claims while authenticated, else `undefined`: the standard claims typed and checked
+   * ({@link standardClaims}: one of the wrong type is left out), `Custom` as asserted, others `unknown`.
+   * The same object for as long as the state's user is.
+   */
+  user: UserClaims<Custom> | undefined;
   /** `state.status === 'loading'`: the session is not known yet (server render, hydration, callback, restore). */
   isLoading: boolean;
   /** `state.status === 'authenticated'`. */
@@ -220,7 +229,7 @@ export function AuthProvider({ client, onRedirect, children }: AuthProviderProps
   const value = useMemo<AuthContextValue>(
     () => ({
       state,
-      user: state.status === 'authenticated' ? state.user : undefined,
+      user: state.status === 'authenticated' ? standardClaims(state.user) : undefined,
       isLoading: state.status === 'loading',
       isAuthenticated: state.status === 'authenticated',
       error,
@@ -241,14 +250,16 @@ function getServerSnapshot(): AuthState {
 
 /**
  * The session and its actions, from the nearest {@link AuthProvider}.
+ * @typeParam Custom - The app's own claims, e.g. `useAuth<{ tenant: string }>()` types `user.tenant`
+ *   (an assertion about the provider, not checked; see {@link UserClaims}). Default: none.
  * @throws `Error` when no `<AuthProvider>` is above the calling component.
  */
-export function useAuth(): AuthContextValue {
+export function useAuth<Custom extends object = Record<never, never>>(): AuthContextValue<Custom> {
   const value = useContext(AuthContext);
   if (value === undefined) {
     throw new Error('useAuth() needs an <AuthProvider client={...}> above this component (oidc-session/react)');
   }
-  return value;
+  return value as AuthContextValue<Custom>;
 }
 
 /** Options of {@link RequireAuth} and {@link withAuthenticationRequired}. */

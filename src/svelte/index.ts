@@ -4,6 +4,9 @@
  * `get()` need, in legacy and runes mode alike.
  */
 import type { LoginResult } from '../client.js';
+import type { AuthError } from '../errors.js';
+import type { AuthState } from '../state-hub.js';
+import { standardClaims, type UserClaims } from '../bindings/claims.js';
 import { LOADING_STATE, type SessionClient } from '../bindings/session-client.js';
 import {
   bindingFor,
@@ -13,15 +16,39 @@ import {
   onErrorChange,
   report,
   setRedirectHandler,
-  snapshotOf,
   startRedirect,
   type AuthMethods,
-  type AuthSnapshot,
+  type AuthSnapshot as BindingSnapshot,
   type RedirectHandler,
 } from '../bindings/page-binding.js';
 
-export type { AuthMethods, AuthSnapshot, RedirectHandler } from '../bindings/page-binding.js';
+export type { AuthMethods, RedirectHandler } from '../bindings/page-binding.js';
 export type { SessionClient } from '../bindings/session-client.js';
+export { standardClaims, type AddressClaim, type StandardClaims, type UserClaims } from '../bindings/claims.js';
+
+/**
+ * The store's value: the state and what follows from it, plus the last error.
+ * @typeParam Custom - The app's own claims on `user` (see {@link UserClaims}); none by default.
+ */
+export interface AuthSnapshot<Custom extends object = Record<never, never>> extends Omit<BindingSnapshot, 'user'> {
+  /**
+   * The signed-in user's claims, or `undefined` unless `authenticated`: the standard claims typed and
+   * checked ({@link standardClaims}: one of the wrong type is left out), `Custom` as asserted, others
+   * `unknown`. The same object for as long as the state's user is.
+   */
+  readonly user: UserClaims<Custom> | undefined;
+}
+
+/** The frozen store value for `state` and `error`. */
+function snapshotOf(state: AuthState, error: AuthError | undefined): AuthSnapshot {
+  return Object.freeze({
+    state,
+    user: state.status === 'authenticated' ? standardClaims(state.user) : undefined,
+    isLoading: state.status === 'loading',
+    isAuthenticated: state.status === 'authenticated',
+    error,
+  });
+}
 
 /** Options of {@link authStore}. */
 export interface AuthStoreOptions {
@@ -36,13 +63,14 @@ export interface AuthStoreOptions {
 /**
  * A readable store of the session ({@link AuthSnapshot}: `state`, `user`, `isLoading`,
  * `isAuthenticated`, `error`) with the client's methods on it.
+ * @typeParam Custom - The app's own claims on `user` (see {@link UserClaims}); none by default.
  */
-export interface AuthStore extends AuthMethods {
+export interface AuthStore<Custom extends object = Record<never, never>> extends AuthMethods {
   /**
    * The store contract: calls `run` now with the current snapshot and after every change; returns the
    * function that stops it. Bound, so `$auth`, `fromStore(auth)` and `get(auth)` all work.
    */
-  readonly subscribe: (run: (value: AuthSnapshot) => void, invalidate?: () => void) => () => void;
+  readonly subscribe: (run: (value: AuthSnapshot<Custom>) => void, invalidate?: () => void) => () => void;
   /** The client the store follows. */
   readonly client: SessionClient;
 }
@@ -53,13 +81,16 @@ export interface AuthStore extends AuthMethods {
  * redeemed while the store says `loading`, then `onRedirect` takes the user back where the login
  * started. During server-side rendering the store holds `loading` and never touches the client.
  *
+ * @typeParam Custom - The app's own claims, e.g. `authStore<{ tenant: string }>(client)` types
+ *   `$auth.user?.tenant` (an assertion about the provider, not checked; see {@link UserClaims}).
+ *   Default: none.
  * @example
  * ```ts
  * export const auth = authStore(new AuthClient({ ... }));
  * // in a component: {#if $auth.isAuthenticated} Hello {$auth.user?.name} {/if}
  * ```
  */
-export function authStore(client: SessionClient, options: AuthStoreOptions = {}): AuthStore {
+export function authStore<Custom extends object = Record<never, never>>(client: SessionClient, options: AuthStoreOptions = {}): AuthStore<Custom> {
   const binding = bindingFor(client);
   const browser = inBrowser();
   if (browser) {
@@ -110,7 +141,7 @@ export function authStore(client: SessionClient, options: AuthStoreOptions = {})
     };
   };
 
-  return { subscribe, client, ...methodsFor(binding) };
+  return { subscribe, client, ...methodsFor(binding) } as AuthStore<Custom>;
 }
 
 /**

@@ -6,7 +6,7 @@ import { computed, inject, shallowRef, type App, type ComputedRef, type Injectio
 import type { LoginResult } from '../client.js';
 import type { AuthError } from '../errors.js';
 import type { AuthState } from '../state-hub.js';
-import type { User } from '../token-set.js';
+import { standardClaims, type UserClaims } from '../bindings/claims.js';
 import { LOADING_STATE, type SessionClient } from '../bindings/session-client.js';
 import {
   bindingFor,
@@ -23,6 +23,7 @@ import {
 
 export type { AuthMethods, RedirectHandler } from '../bindings/page-binding.js';
 export type { SessionClient } from '../bindings/session-client.js';
+export { standardClaims, type AddressClaim, type StandardClaims, type UserClaims } from '../bindings/claims.js';
 
 /**
  * What the binding needs of a vue-router `Router` (vue-router 4): described here rather than imported,
@@ -63,12 +64,19 @@ export interface CreateAuthOptions {
   router?: RouterLike;
 }
 
-/** What {@link useAuth} returns: read-only reactive views of the session, and the methods. */
-export interface UseAuth extends AuthMethods {
+/**
+ * What {@link useAuth} returns: read-only reactive views of the session, and the methods.
+ * @typeParam Custom - The app's own claims on `user` (see {@link UserClaims}); none by default.
+ */
+export interface UseAuth<Custom extends object = Record<never, never>> extends AuthMethods {
   /** The client's state as is (`loading`, `anonymous` or `authenticated` with `user` and `expiresAt`). */
   readonly state: ComputedRef<AuthState>;
-  /** The signed-in user's claims, or `undefined`. */
-  readonly user: ComputedRef<User | undefined>;
+  /**
+   * The signed-in user's claims, or `undefined`: the standard claims typed and checked
+   * ({@link standardClaims}: one of the wrong type is left out), `Custom` as asserted, others
+   * `unknown`. The same object for as long as the state's user is.
+   */
+  readonly user: ComputedRef<UserClaims<Custom> | undefined>;
   /** `true` while the SDK does not know yet (restoring, or redeeming the login callback). */
   readonly isLoading: ComputedRef<boolean>;
   /** `true` when a user is signed in. */
@@ -104,7 +112,7 @@ export function createAuth(client: SessionClient, options: CreateAuthOptions = {
       const error = shallowRef<AuthError | undefined>(undefined);
       const auth: UseAuth = {
         state: computed(() => state.value),
-        user: computed(() => (state.value.status === 'authenticated' ? state.value.user : undefined)),
+        user: computed(() => (state.value.status === 'authenticated' ? standardClaims(state.value.user) : undefined)),
         isLoading: computed(() => state.value.status === 'loading'),
         isAuthenticated: computed(() => state.value.status === 'authenticated'),
         error: computed(() => error.value),
@@ -151,12 +159,15 @@ export function createAuth(client: SessionClient, options: CreateAuthOptions = {
 /**
  * The session in a component (or anywhere `inject()` works): read-only computed refs and the methods.
  * Needs {@link createAuth} installed on the app.
+ * @typeParam Custom - The app's own claims, e.g. `useAuth<{ tenant: string }>()` types
+ *   `user.value?.tenant` (an assertion about the provider, not checked; see {@link UserClaims}).
+ *   Default: none. (`$auth` in templates has none.)
  * @throws TypeError when the plugin is not installed.
  */
-export function useAuth(): UseAuth {
+export function useAuth<Custom extends object = Record<never, never>>(): UseAuth<Custom> {
   const auth = inject(AUTH_KEY, undefined);
   if (!auth) throw new TypeError('oidc-session: useAuth() needs app.use(createAuth(client)) and a component setup (or app.runWithContext)');
-  return auth;
+  return auth as UseAuth<Custom>;
 }
 
 /** Options of {@link createAuthGuard}. */

@@ -3,10 +3,11 @@
 // service's signals read directly, and the guard run in an injection context. The JIT compiler is
 // loaded because the Router class ships partially compiled.
 import '@angular/compiler';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   createEnvironmentInjector,
   effect,
+  inject,
   PLATFORM_ID,
   runInInjectionContext,
   type EnvironmentInjector,
@@ -16,7 +17,7 @@ import {
 } from '@angular/core';
 import { createApplication, platformBrowser } from '@angular/platform-browser';
 import { Router, type ActivatedRouteSnapshot, type RouterStateSnapshot } from '@angular/router';
-import { AUTH_CLIENT, AuthService, authGuard, injectAuth, provideAuth } from '../../src/angular/index.js';
+import { AUTH_CLIENT, AuthService, authGuard, injectAuth, provideAuth, standardClaims, type UserClaims } from '../../src/angular/index.js';
 import type { LoginOptions, RedirectResult } from '../../src/client.js';
 import type { AuthState, StateListener } from '../../src/state-hub.js';
 import type { SessionClient } from '../../src/bindings/session-client.js';
@@ -117,6 +118,37 @@ describe('provideAuth + AuthService', () => {
     expect([auth.state(), auth.isLoading(), auth.isAuthenticated(), auth.user()?.name]).toEqual([signedIn, false, true, 'Ada']);
     fake.set(ANONYMOUS);
     expect([auth.isLoading(), auth.isAuthenticated(), auth.user()]).toEqual([false, false, undefined]);
+  });
+
+  it('shows the user with standard claims of the wrong type left out, the same object while the user is', () => {
+    const user = { sub: 'ada', name: 42, given_name: ['Ada'], email: null, tenant: 'acme' };
+    const signedIn: AuthState = Object.freeze({ status: 'authenticated', user, expiresAt: Date.now() + 60_000 });
+    const fake = fakeClient(signedIn);
+    const injector = environment([provideAuth(fake.client), fakeRouter().provider]);
+    const auth = runInInjectionContext(injector, () => injectAuth<{ tenant: string }>());
+    expect(auth).toBe(injector.get(AuthService));
+    const shown = auth.user();
+    expect(shown).toEqual({ sub: 'ada', tenant: 'acme' });
+    expect(shown?.name).toBeUndefined();
+    expect(shown?.tenant).toBe('acme');
+    expect(shown).toBe(standardClaims(user));
+    // A new state (a refresh) with the same user: the same user object.
+    fake.set(Object.freeze({ ...signedIn, expiresAt: Date.now() + 120_000 }));
+    expect(auth.state()).not.toBe(signedIn);
+    expect(auth.user()).toBe(shown);
+  });
+
+  it('types the user: standard claims, custom claims from the type parameter, the rest unknown', () => {
+    expectTypeOf(() => injectAuth().user()).returns.toEqualTypeOf<UserClaims | undefined>();
+    expectTypeOf<ReturnType<AuthService['user']>>().toEqualTypeOf<UserClaims | undefined>();
+    expectTypeOf(() => injectAuth<{ tenant: string }>().user()).returns.toEqualTypeOf<UserClaims<{ tenant: string }> | undefined>();
+    // inject(AuthService) gives the service without custom claims.
+    expectTypeOf(() => inject(AuthService).user()).returns.toEqualTypeOf<UserClaims | undefined>();
+    type User = NonNullable<ReturnType<AuthService<{ tenant: string }>['user']>>;
+    expectTypeOf<User['name']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<User['email_verified']>().toEqualTypeOf<boolean | undefined>();
+    expectTypeOf<User['tenant']>().toEqualTypeOf<string>();
+    expectTypeOf<User['department']>().toEqualTypeOf<unknown>();
   });
 
   it('in a real application (zoneless), a state change outside Angular reaches effects without a manual tick', async () => {

@@ -1,11 +1,22 @@
 // @vitest-environment happy-dom
 // The React binding against a fake client: the redirect handled once per page whatever StrictMode does,
 // the guard's one login only when really anonymous, errors kept, hydration of a server render.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { Component, StrictMode, act, useState, type ReactNode } from 'react';
 import { createRoot, hydrateRoot, type Root } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
-import { AuthProvider, RequireAuth, useAuth, withAuthenticationRequired, type AuthContextValue, type LoginRedirect } from '../../src/react/index.js';
+import {
+  AuthProvider,
+  RequireAuth,
+  standardClaims,
+  useAuth,
+  withAuthenticationRequired,
+  type AuthContextValue,
+  type LoginRedirect,
+  type StandardClaims,
+  type UserClaims,
+} from '../../src/react/index.js';
+import type { AuthState } from '../../src/state-hub.js';
 import { ANONYMOUS, FakeClient, LOADING, authenticated } from './react-fake-client.js';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -225,6 +236,43 @@ describe('AuthProvider', () => {
     }
     await act(async () => void (await last.getAccessToken({ forceRefresh: true })));
     expect(client.getAccessToken).toHaveBeenCalledWith({ forceRefresh: true });
+  });
+
+  it('shows the user with standard claims of the wrong type left out, the same object while the user is', async () => {
+    const user = { sub: 'ada', name: 42, email: 'ada@example.com', email_verified: 'yes', tenant: 'acme' };
+    const signedIn: AuthState = Object.freeze({ status: 'authenticated', user, expiresAt: Date.now() + 60_000 });
+    const client = new FakeClient(signedIn);
+    const seen: Array<AuthContextValue<{ tenant: string }>['user']> = [];
+    function Name() {
+      const { user } = useAuth<{ tenant: string }>();
+      seen.push(user);
+      return <p>{user?.name ?? 'no name'}</p>;
+    }
+    await render(
+      <AuthProvider client={client}>
+        <Name />
+      </AuthProvider>,
+    );
+    expect(text()).toBe('no name');
+    const shown = seen.at(-1)!;
+    expect(shown).toEqual({ sub: 'ada', email: 'ada@example.com', tenant: 'acme' });
+    expect(shown.name).toBeUndefined();
+    expect(shown).toBe(standardClaims(user));
+    // A new state (a refresh) with the same user: the same user object, so memoised children stay put.
+    await act(async () => client.set(Object.freeze({ ...signedIn, expiresAt: Date.now() + 120_000 })));
+    expect(seen.length).toBeGreaterThan(1);
+    expect(new Set(seen).size).toBe(1);
+  });
+
+  it('types the user: standard claims, custom claims from the type parameter, the rest unknown', () => {
+    expectTypeOf(() => useAuth()).returns.toHaveProperty('user').toEqualTypeOf<UserClaims | undefined>();
+    expectTypeOf<AuthContextValue['user']>().toEqualTypeOf<UserClaims | undefined>();
+    expectTypeOf<AuthContextValue['user']>().toExtend<StandardClaims | undefined>();
+    type User = NonNullable<ReturnType<typeof useAuth<{ tenant: string }>>['user']>;
+    expectTypeOf<User['name']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<User['email_verified']>().toEqualTypeOf<boolean | undefined>();
+    expectTypeOf<User['tenant']>().toEqualTypeOf<string>();
+    expectTypeOf<User['department']>().toEqualTypeOf<unknown>();
   });
 
   it('hydrates a server render without mismatch, then shows the client state', async () => {

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
-import { authStore, requireAuth, type AuthSnapshot } from '../../src/svelte/index.js';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { authStore, requireAuth, standardClaims, type AuthSnapshot, type AuthStore, type UserClaims } from '../../src/svelte/index.js';
 import type { LoginOptions, RedirectResult } from '../../src/client.js';
 import type { AuthState, StateListener } from '../../src/state-hub.js';
 import type { SessionClient } from '../../src/bindings/session-client.js';
@@ -72,6 +72,38 @@ describe('authStore', () => {
     expect(fake.listeners.size).toBe(0);
     fake.set(ANONYMOUS);
     expect(values).toHaveLength(2);
+  });
+
+  it('shows the user with standard claims of the wrong type left out, the same object while the user is', () => {
+    const user = { sub: 'ada', name: 42, updated_at: '1700000000', address: { country: 'FR', region: null }, tenant: 'acme' };
+    const signedIn: AuthState = Object.freeze({ status: 'authenticated', user, expiresAt: Date.now() + 60_000 });
+    const fake = fakeClient(signedIn);
+    const auth = authStore<{ tenant: string }>(fake.client, { onRedirect: () => undefined });
+    const values: Array<AuthSnapshot<{ tenant: string }>> = [];
+    const stop = auth.subscribe((value) => values.push(value));
+    const shown = values.at(-1)!.user;
+    expect(shown).toEqual({ sub: 'ada', address: { country: 'FR' }, tenant: 'acme' });
+    expect(shown?.name).toBeUndefined();
+    expect(shown?.tenant).toBe('acme');
+    expect(shown).toBe(standardClaims(user));
+    // A new state (a refresh) with the same user: a new value, the same user object.
+    fake.set(Object.freeze({ ...signedIn, expiresAt: Date.now() + 120_000 }));
+    expect(values).toHaveLength(2);
+    expect(values[1]!.user).toBe(shown);
+    stop();
+  });
+
+  it('types the user: standard claims, custom claims from the type parameter, the rest unknown', () => {
+    expectTypeOf<AuthSnapshot['user']>().toEqualTypeOf<UserClaims | undefined>();
+    expectTypeOf(authStore<{ tenant: string }>).returns.toEqualTypeOf<AuthStore<{ tenant: string }>>();
+    type User = NonNullable<AuthSnapshot<{ tenant: string }>['user']>;
+    expectTypeOf<Parameters<Parameters<AuthStore<{ tenant: string }>['subscribe']>[0]>[0]['user']>().toEqualTypeOf<User | undefined>();
+    expectTypeOf<User['name']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<User['email_verified']>().toEqualTypeOf<boolean | undefined>();
+    expectTypeOf<User['tenant']>().toEqualTypeOf<string>();
+    expectTypeOf<User['department']>().toEqualTypeOf<unknown>();
+    // A store with custom claims is still a store for requireAuth().
+    expectTypeOf(requireAuth).toBeCallableWith({} as AuthStore<{ tenant: string }>);
   });
 
   it('follows the client once however many subscribers, and stops after the last', () => {

@@ -1,8 +1,8 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { createApp, defineComponent, h, nextTick, type App } from 'vue';
 import { createMemoryHistory, createRouter, createWebHistory, RouterView } from 'vue-router';
-import { AUTH_KEY, createAuth, createAuthGuard, useAuth, type UseAuth } from '../../src/vue/index.js';
+import { AUTH_KEY, createAuth, createAuthGuard, standardClaims, useAuth, type UseAuth, type UserClaims } from '../../src/vue/index.js';
 import type { LoginOptions, RedirectResult } from '../../src/client.js';
 import type { AuthState, StateListener } from '../../src/state-hub.js';
 import type { SessionClient } from '../../src/bindings/session-client.js';
@@ -174,6 +174,39 @@ describe('createAuth + useAuth', () => {
   it('useAuth() outside the plugin says what is missing', () => {
     const app = createApp(Status);
     expect(() => mount(app)).toThrow(/createAuth/);
+  });
+
+  it('shows the user with standard claims of the wrong type left out, the same object while the user is', async () => {
+    const user = { sub: 'ada', name: 42, phone_number_verified: 1, address: 'Paris', tenant: 'acme' };
+    const signedIn: AuthState = Object.freeze({ status: 'authenticated', user, expiresAt: Date.now() + 60_000 });
+    const fake = fakeClient(signedIn);
+    let auth!: UseAuth<{ tenant: string }>;
+    const Name = defineComponent({
+      setup() {
+        auth = useAuth<{ tenant: string }>();
+        return () => h('p', auth.user.value?.name ?? `no name, ${auth.user.value?.tenant}`);
+      },
+    });
+    const root = mount(createApp(Name).use(createAuth(fake.client)));
+    expect(root.textContent).toBe('no name, acme');
+    const shown = auth.user.value;
+    expect(shown).toEqual({ sub: 'ada', tenant: 'acme' });
+    expect(shown?.name).toBeUndefined();
+    expect(shown).toBe(standardClaims(user));
+    // A new state (a refresh) with the same user: the same user object.
+    fake.set(Object.freeze({ ...signedIn, expiresAt: Date.now() + 120_000 }));
+    expect(auth.state.value).not.toBe(signedIn);
+    expect(auth.user.value).toBe(shown);
+  });
+
+  it('types the user: standard claims, custom claims from the type parameter, the rest unknown', () => {
+    expectTypeOf(() => useAuth().user.value).returns.toEqualTypeOf<UserClaims | undefined>();
+    type User = NonNullable<UseAuth<{ tenant: string }>['user']['value']>;
+    expectTypeOf(() => useAuth<{ tenant: string }>().user.value).returns.toEqualTypeOf<User | undefined>();
+    expectTypeOf<User['name']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<User['email_verified']>().toEqualTypeOf<boolean | undefined>();
+    expectTypeOf<User['tenant']>().toEqualTypeOf<string>();
+    expectTypeOf<User['department']>().toEqualTypeOf<unknown>();
   });
 
   it('provides the same object to useAuth() and $auth', () => {

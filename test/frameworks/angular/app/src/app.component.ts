@@ -10,7 +10,7 @@ import { injectAuth } from 'oidc-session/angular';
     <header>
       <p id="status" [attr.data-status]="auth.state().status">
         @if (auth.isLoading()) { Loading… }
-        @else if (auth.isAuthenticated()) { Signed in as {{ auth.user()?.['name'] ?? auth.user()?.sub }} }
+        @else if (auth.isAuthenticated()) { Signed in as {{ auth.user()?.name ?? auth.user()?.sub }} }
         @else { Signed out }
       </p>
       @if (auth.error(); as error) { <p id="error" role="alert">Sign-in failed: {{ error.code }}</p> }

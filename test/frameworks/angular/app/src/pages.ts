@@ -1,6 +1,11 @@
 import { Component } from '@angular/core';
 import { injectAuth } from 'oidc-session/angular';
 
+/** Claims this app's provider adds to the standard ones: asserted, not checked (the binding checks only the standard ones). */
+export interface AppClaims {
+  readonly tenant?: string;
+}
+
 @Component({
   selector: 'app-home',
   template: `<h1 id="page">home</h1>`,
@@ -15,5 +20,6 @@ export class HomePage {}
   `,
 })
 export class ProtectedPage {
-  readonly auth = injectAuth();
+  // `auth.user()?.tenant` is `string | undefined`, as `auth.user()?.name` is; no casts.
+  readonly auth = injectAuth<AppClaims>();
 }

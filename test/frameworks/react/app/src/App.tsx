@@ -62,7 +62,7 @@ function Header() {
   return (
     <header>
       <p className="status" data-status={state.status}>
-        {state.status === 'authenticated' ? `Signed in as ${String(user?.name ?? user?.sub)}` : state.status}
+        {state.status === 'authenticated' ? `Signed in as ${user?.name ?? user?.sub}` : state.status}
       </p>
       {error && <p className="error">{error.message}</p>}
       {state.status === 'anonymous' && <button onClick={() => void login()}>Sign in</button>}
@@ -107,8 +107,20 @@ function Home() {
     <main>
       <h1>Home</h1>
       <Link to="/protected?tab=orders#latest">Protected page</Link>
+      <Tenant />
     </main>
   );
+}
+
+/** Claims this app's provider adds to the standard ones: asserted, not checked (the binding checks only the standard ones). */
+interface AppClaims {
+  readonly tenant?: string;
+}
+
+function Tenant() {
+  const { user } = useAuth<AppClaims>();
+  // user.tenant is `string | undefined`, and so are user.name and user.email: no casts.
+  return user?.tenant ? <p className="tenant">{`${user.name ?? user.sub} at ${user.tenant}`}</p> : null;
 }
 
 /** Records every committed status in window.renderedStatuses (no element of the page depends on it). */

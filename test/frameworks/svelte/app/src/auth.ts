@@ -27,9 +27,14 @@ function sessionServerModeClient(): SessionClient {
 
 const client = import.meta.env.VITE_OIDC_MODE === 'session-server' ? sessionServerModeClient() : browserModeClient();
 
+/** Claims this app's provider adds to the standard ones: asserted, not checked (the binding checks only the standard ones). */
+export interface AppClaims {
+  readonly tenant?: string;
+}
+
 // readme:start store
 // Handles the login callback at once; after a login, onRedirect goes back where it started.
-export const auth = authStore(client, {
+export const auth = authStore<AppClaims>(client, {
   onRedirect: ({ returnTo }) => navigate(returnTo, { replace: true }),
 });
 // readme:end

@@ -1,6 +1,6 @@
 import { AuthClient } from 'oidc-session';
 import { AuthClient as ServerModeClient } from 'oidc-session/server-mode';
-import type { SessionClient } from 'oidc-session/vue';
+import { useAuth, type SessionClient } from 'oidc-session/vue';
 
 // The test stack injects the provider's address; a real app hard-codes its own.
 const { issuer, clientId } = (window as unknown as { OIDC_CONFIG: { issuer: string; clientId: string } }).OIDC_CONFIG;
@@ -25,3 +25,11 @@ function sessionServerModeClient(): SessionClient {
 }
 
 export const auth = import.meta.env.VITE_OIDC_MODE === 'session-server' ? sessionServerModeClient() : browserModeClient();
+
+/** Claims this app's provider adds to the standard ones: asserted, not checked (the binding checks only the standard ones). */
+export interface AppClaims {
+  readonly tenant?: string;
+}
+
+/** useAuth() with them: `user.value?.tenant` is `string | undefined`, as `user.value?.name` is; no casts. */
+export const useAppAuth = () => useAuth<AppClaims>();
