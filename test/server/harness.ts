@@ -88,7 +88,10 @@ export async function startWorld(config: WorldConfig = {}): Promise<World> {
         }
         handle(req, res);
       });
-      await new Promise<void>((resolve) => http.listen(appPort, '127.0.0.1', resolve));
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', (error) => reject(new Error(`the app cannot listen on its origin's port ${appPort}: ${error.message}`)));
+        http.listen(appPort, '127.0.0.1', resolve);
+      });
       const app: App = {
         server,
         close: async () => {

@@ -1,20 +1,47 @@
 // Starts a real redis-server on a free loopback port for the tests and benchmarks: no persistence,
 // so each start is empty unless the same process keeps running. `REDIS_SERVER` overrides the binary.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const binary = process.env.REDIS_SERVER ?? 'redis-server';
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
+// Ports a test hands out are released and taken again later (an app restarts on its world's origin), so
+// they come from below the kernel's ephemeral range: a port from listen(0) can meanwhile become the local
+// end of some outgoing connection (a fetch, a Redis client) and stay taken for the rest of the file.
+const EPHEMERAL_START = ephemeralStart();
+const LOWEST = 10_000;
+const handedOut = new Set();
+
+function ephemeralStart() {
+  try {
+    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(first) && first > LOWEST + 1_000 ? first : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** True when `port` could be bound on 127.0.0.1 (and is free again), false when something holds it. */
+function canListen(port) {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** A free TCP port on 127.0.0.1, outside the ephemeral range and never one this process handed out before. */
+export async function freePort() {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = LOWEST + Math.floor(Math.random() * (EPHEMERAL_START - LOWEST));
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port on 127.0.0.1 between ${LOWEST} and ${EPHEMERAL_START}`);
 }
 
 /**
