@@ -56,7 +56,7 @@ export default defineConfig([
   {
     // Framework bindings: each its own entry, the framework a peer dependency left external, so no
     // core bundle and no app that skips them carries them.
-    entry: { react: 'src/react/index.ts', vue: 'src/vue/index.ts', svelte: 'src/svelte/index.ts', angular: 'src/angular/index.ts' },
+    entry: { react: 'src/bindings/react.ts', vue: 'src/bindings/vue.ts', svelte: 'src/bindings/svelte.ts', angular: 'src/bindings/angular.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

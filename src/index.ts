@@ -1,16 +1,16 @@
-export { AuthClient } from './client.js';
+export { AuthClient } from './client/client.js';
 export { indexedDbStorage } from './platform/indexeddb.js';
 export { memoryStorage } from './platform/storage.js';
-export type { AuthEvents, AuthState, StateListener } from './state-hub.js';
+export type { AuthEvents, AuthState, StateListener } from './client/state-hub.js';
 export type {
   GetAccessTokenOptions,
   LoginOptions,
   LoginResult,
   LogoutOptions,
-} from './client.js';
-export type { AuthClientOptions } from './options.js';
+} from './client/client.js';
+export type { AuthClientOptions } from './client/options.js';
 export type { StorageAdapter } from './platform/storage.js';
-export type { User } from './token-set.js';
+export type { User } from './session/token-set.js';
 export {
   AuthError,
   ConfigError,
@@ -20,5 +20,5 @@ export {
   ProtocolError,
   StorageError,
   isAuthError,
-} from './errors.js';
-export type { AuthErrorCode } from './errors.js';
+} from './errors/errors.js';
+export type { AuthErrorCode } from './errors/errors.js';

@@ -4,7 +4,7 @@
  * provider sent. Lives with the bindings (each entry bundles its own copy), not in the core: the
  * client's `User` stays `{ sub: string; [claim: string]: unknown }`.
  */
-import type { User } from '../token-set.js';
+import type { User } from '../session/token-set.js';
 
 /** The `address` claim (OIDC Core 1.0 §5.1.1): every member optional, every member a string. */
 export interface AddressClaim {

@@ -7,10 +7,10 @@
  * bundles its own copy. It imports only types from the core (and the frozen `LOADING_STATE`), so no
  * binding carries SDK code. (React keeps its own, in hooks: its effects and StrictMode differ.)
  */
-import type { GetAccessTokenOptions, LoginOptions, LoginResult, LogoutOptions, RedirectResult } from '../client.js';
-import type { AuthError } from '../errors.js';
-import type { AuthState } from '../state-hub.js';
-import type { User } from '../token-set.js';
+import type { GetAccessTokenOptions, LoginOptions, LoginResult, LogoutOptions, RedirectResult } from '../client/client.js';
+import type { AuthError } from '../errors/errors.js';
+import type { AuthState } from '../client/state-hub.js';
+import type { User } from '../session/token-set.js';
 import type { SessionClient } from './session-client.js';
 
 /** Called once per page with the login the page completed: take the user to `returnTo`. */

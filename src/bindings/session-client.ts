@@ -1,6 +1,6 @@
-import type { GetAccessTokenOptions, LoginOptions, LogoutOptions, RedirectResult } from '../client.js';
-import type { AuthEvents, AuthState, StateListener } from '../state-hub.js';
-import type { User } from '../token-set.js';
+import type { GetAccessTokenOptions, LoginOptions, LogoutOptions, RedirectResult } from '../client/client.js';
+import type { AuthEvents, AuthState, StateListener } from '../client/state-hub.js';
+import type { User } from '../session/token-set.js';
 
 /**
  * What the framework bindings need of a client: both `AuthClient` from `oidc-session` and the one from

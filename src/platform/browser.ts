@@ -1,4 +1,4 @@
-import { AuthError } from '../errors.js';
+import { AuthError } from '../errors/errors.js';
 
 /**
  * The one error every call gets outside a browser (server-side rendering, a Node script), where the

@@ -1,4 +1,4 @@
-import { AuthError } from '../errors.js';
+import { AuthError } from '../errors/errors.js';
 
 /** The session store (e.g. Redis) failed or did not answer in time. Routes answer 503; nothing was changed. */
 export class SessionStoreError extends AuthError {

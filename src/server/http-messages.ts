@@ -1,6 +1,6 @@
 // Small helpers for the Web-standard responses the routes send and the requests they read.
-import { isAuthError, type NetworkError } from '../errors.js';
-import { nextAttemptAt } from '../retry-policy.js';
+import { isAuthError, type NetworkError } from '../errors/errors.js';
+import { nextAttemptAt } from '../protocol/retry-policy.js';
 import { SessionStoreError } from './errors.js';
 
 /** Anything with request headers: a Web `Request`, or Node's `IncomingMessage` (headers as an object). */

@@ -1,5 +1,5 @@
-import { ConfigError } from '../errors.js';
-import { checkAuthorizationParams, isLoopbackHost } from '../options.js';
+import { ConfigError } from '../errors/errors.js';
+import { checkAuthorizationParams, isLoopbackHost } from '../client/options.js';
 import { maxAgeOf } from './login-params.js';
 import { checkSecrets } from './seal.js';
 import { memoryStore } from './stores/memory.js';

@@ -2,14 +2,14 @@
 // exchange, refresh, revocation and the end-session URL, all through oauth4webapi's request builders
 // and response checks (on the server, bundle size is no reason to hand-write requests).
 import * as oauth from 'oauth4webapi';
-import { LoginRequiredError, NetworkError, OAuthError, ProtocolError } from '../errors.js';
-import { isTimeout } from '../http.js';
-import { checkMetadata } from '../discovery.js';
-import { checkIdToken, refreshedClaimMismatch } from '../id-token-checks.js';
-import { isTransientStatus, nextAttemptAt, retryAfterMs } from '../retry-policy.js';
-import { toAuthError } from '../map-error.js';
-import { tokenErrorCode } from '../callback.js';
-import { MAX_LIFETIME_SECONDS, MAX_TOKEN_LENGTH, type User } from '../token-set.js';
+import { LoginRequiredError, NetworkError, OAuthError, ProtocolError } from '../errors/errors.js';
+import { isTimeout } from '../protocol/http.js';
+import { checkMetadata } from '../protocol/discovery.js';
+import { checkIdToken, refreshedClaimMismatch } from '../protocol/id-token-checks.js';
+import { isTransientStatus, nextAttemptAt, retryAfterMs } from '../protocol/retry-policy.js';
+import { toAuthError } from '../errors/map-error.js';
+import { tokenErrorCode } from '../protocol/callback.js';
+import { MAX_LIFETIME_SECONDS, MAX_TOKEN_LENGTH, type User } from '../session/token-set.js';
 import type { ResolvedServerOptions } from './options.js';
 
 /** Tokens as the server keeps them (sealed at rest). */

@@ -1,7 +1,7 @@
 // Authenticated encryption for what leaves the server's memory: the pending-login cookie, the
 // stateless session cookie and tokens at rest in a store. AES-256-GCM through WebCrypto, so the same
 // code runs in Node 20+, Deno, Bun and edge runtimes.
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/errors.js';
 
 const MIN_SECRET_LENGTH = 32;
 const IV_BYTES = 12;

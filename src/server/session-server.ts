@@ -1,6 +1,6 @@
-import { OAuthError, isAuthError, type AuthError } from '../errors.js';
-import { authErrorCode } from '../auth-error-codes.js';
-import { sameOriginPath } from '../return-to.js';
+import { OAuthError, isAuthError, type AuthError } from '../errors/errors.js';
+import { authErrorCode } from '../errors/auth-error-codes.js';
+import { sameOriginPath } from '../protocol/return-to.js';
 import { MAX_COOKIE_BYTES, cookiesStartingWith, readCookie, serializeCookie } from './cookies.js';
 import { isSameOriginRequest } from './csrf.js';
 import { SessionStoreError } from './errors.js';
@@ -248,7 +248,7 @@ class Routes {
     return this.options.appOrigin + (sameOriginPath(returnTo, this.options.appOrigin) ?? '/');
   }
 
-  /** Where a failed login lands: `returnTo` with `auth_error` set to a code of the alphabet (src/auth-error-codes.ts). */
+  /** Where a failed login lands: `returnTo` with `auth_error` set to a code of the alphabet (src/errors/auth-error-codes.ts). */
   errorUrl(returnTo: string, code: string): string {
     const url = new URL(this.appUrl(returnTo));
     url.searchParams.set('auth_error', authErrorCode(code));

@@ -10,10 +10,10 @@
 // a session another server (another secret) wrote to a shared store is no session here, and an entry
 // copied or swapped to another key does not open. Entries sharing <h> belong together (stores that
 // evict, like the memory store, evict them together).
-import { LoginRequiredError, NetworkError, isAuthError, type AuthError } from '../errors.js';
-import { nextAttemptAt } from '../retry-policy.js';
-import { parseStoredObject } from '../stored-json.js';
-import { renewalDueAt, type User } from '../token-set.js';
+import { LoginRequiredError, NetworkError, isAuthError, type AuthError } from '../errors/errors.js';
+import { nextAttemptAt } from '../protocol/retry-policy.js';
+import { parseStoredObject } from '../session/stored-json.js';
+import { renewalDueAt, type User } from '../session/token-set.js';
 import { SessionStoreError } from './errors.js';
 import type { ResolvedServerOptions } from './options.js';
 import type { RelyingParty, ServerTokens } from './relying-party.js';

@@ -17,8 +17,8 @@ import {
 } from '@angular/core';
 import { createApplication, platformBrowser } from '@angular/platform-browser';
 import { Router, type ActivatedRouteSnapshot, type RouterStateSnapshot } from '@angular/router';
-import { AUTH_CLIENT, AuthService, authGuard, injectAuth, provideAuth, standardClaims, type UserClaims } from '../../src/angular/index.js';
-import type { AuthState } from '../../src/state-hub.js';
+import { AUTH_CLIENT, AuthService, authGuard, injectAuth, provideAuth, standardClaims, type UserClaims } from '../../src/bindings/angular.js';
+import type { AuthState } from '../../src/client/state-hub.js';
 import type { SessionClient } from '../../src/bindings/session-client.js';
 import { ANONYMOUS, LOADING, ada, fakeClient, flush } from './fake-client.js';
 

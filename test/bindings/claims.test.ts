@@ -2,7 +2,7 @@
 // standardClaims(), which makes those types true of whatever a provider sent.
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { standardClaims, type AddressClaim, type StandardClaims, type UserClaims } from '../../src/bindings/claims.js';
-import type { User } from '../../src/token-set.js';
+import type { User } from '../../src/session/token-set.js';
 
 const STRINGS = [
   'name',

@@ -1,8 +1,8 @@
 // The client the Vue, Svelte and Angular binding tests drive: its state and redirect are set by the
 // test, and it counts what the binding calls. (React's tests have their own, with vi.fn methods.)
-import type { LoginOptions, RedirectResult } from '../../src/client.js';
+import type { LoginOptions, RedirectResult } from '../../src/client/client.js';
 import type { SessionClient } from '../../src/bindings/session-client.js';
-import type { AuthState, StateListener } from '../../src/state-hub.js';
+import type { AuthState, StateListener } from '../../src/client/state-hub.js';
 
 export const LOADING: AuthState = Object.freeze({ status: 'loading' });
 export const ANONYMOUS: AuthState = Object.freeze({ status: 'anonymous' });

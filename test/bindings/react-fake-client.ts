@@ -2,8 +2,8 @@
 // handleRedirect() settles when the test says so.
 import { vi } from 'vitest';
 import type { SessionClient } from '../../src/bindings/session-client.js';
-import type { RedirectResult } from '../../src/client.js';
-import type { AuthEvents, AuthState, StateListener } from '../../src/state-hub.js';
+import type { RedirectResult } from '../../src/client/client.js';
+import type { AuthEvents, AuthState, StateListener } from '../../src/client/state-hub.js';
 
 export const LOADING: AuthState = Object.freeze({ status: 'loading' });
 export const ANONYMOUS: AuthState = Object.freeze({ status: 'anonymous' });

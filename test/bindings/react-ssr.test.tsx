@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StrictMode } from 'react';
 import { renderToString } from 'react-dom/server';
-import { AuthProvider, RequireAuth, useAuth, withAuthenticationRequired } from '../../src/react/index.js';
+import { AuthProvider, RequireAuth, useAuth, withAuthenticationRequired } from '../../src/bindings/react.js';
 import { FakeClient, authenticated } from './react-fake-client.js';
 
 function Status() {

@@ -15,8 +15,8 @@ import {
   type LoginRedirect,
   type StandardClaims,
   type UserClaims,
-} from '../../src/react/index.js';
-import type { AuthState } from '../../src/state-hub.js';
+} from '../../src/bindings/react.js';
+import type { AuthState } from '../../src/client/state-hub.js';
 import { ANONYMOUS, FakeClient, LOADING, authenticated } from './react-fake-client.js';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;

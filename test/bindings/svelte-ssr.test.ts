@@ -1,6 +1,6 @@
 // Server-side rendering: plain Node, no DOM. The client is a trap that records every member read.
 import { describe, expect, it } from 'vitest';
-import { authStore, requireAuth } from '../../src/svelte/index.js';
+import { authStore, requireAuth } from '../../src/bindings/svelte.js';
 import type { SessionClient } from '../../src/bindings/session-client.js';
 import { loadComponent, svelteModule } from '../frameworks/svelte/compile-component.js';
 

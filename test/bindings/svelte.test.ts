@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import { authStore, requireAuth, standardClaims, type AuthSnapshot, type AuthStore, type UserClaims } from '../../src/svelte/index.js';
-import type { AuthState } from '../../src/state-hub.js';
+import { authStore, requireAuth, standardClaims, type AuthSnapshot, type AuthStore, type UserClaims } from '../../src/bindings/svelte.js';
+import type { AuthState } from '../../src/client/state-hub.js';
 import type { SessionClient } from '../../src/bindings/session-client.js';
 import { loadComponent, svelteModule } from '../frameworks/svelte/compile-component.js';
 import { ANONYMOUS, LOADING, ada, fakeClient, flush } from './fake-client.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createSSRApp, defineComponent, h } from 'vue';
 import { renderToString } from 'vue/server-renderer';
 import { createMemoryHistory, createRouter, RouterView } from 'vue-router';
-import { createAuth, createAuthGuard, useAuth } from '../../src/vue/index.js';
+import { createAuth, createAuthGuard, useAuth } from '../../src/bindings/vue.js';
 import type { SessionClient } from '../../src/bindings/session-client.js';
 
 function trapClient(): { client: SessionClient; touched: PropertyKey[] } {

@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { createApp, defineComponent, h, nextTick, type App } from 'vue';
 import { createMemoryHistory, createRouter, createWebHistory, RouterView } from 'vue-router';
-import { AUTH_KEY, createAuth, createAuthGuard, standardClaims, useAuth, type UseAuth, type UserClaims } from '../../src/vue/index.js';
-import type { AuthState } from '../../src/state-hub.js';
+import { AUTH_KEY, createAuth, createAuthGuard, standardClaims, useAuth, type UseAuth, type UserClaims } from '../../src/bindings/vue.js';
+import type { AuthState } from '../../src/client/state-hub.js';
 import { ANONYMOUS, ada, fakeClient, flush as flushAll } from './fake-client.js';
 
 const flush = async () => {

@@ -1,9 +1,9 @@
-// The browser side of session-server mode (src/session-server-client.ts) against the real session
+// The browser side of session-server mode (src/client/session-server-client.ts) against the real session
 // server: its fetch goes to the app over loopback with the cookies a browser would send.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, LoginRequiredError, NetworkError, OAuthError } from '../../src/index.js';
-import { SessionServerClient } from '../../src/session-server-client.js';
-import type { AuthState } from '../../src/state-hub.js';
+import { SessionServerClient } from '../../src/client/session-server-client.js';
+import type { AuthState } from '../../src/client/state-hub.js';
 import type { CookieJar } from '../support/fetch-login.mjs';
 import { call, login, startWorld, type World } from './harness.js';
 

@@ -1,5 +1,5 @@
 // The session server checks the provider's discovery document as browser mode does (one rule set,
-// src/discovery.ts): OpenID Connect Discovery 1.0 §3 required members (issuer, authorization_endpoint,
+// src/protocol/discovery.ts): OpenID Connect Discovery 1.0 §3 required members (issuer, authorization_endpoint,
 // token_endpoint, jwks_uri, response_types_supported with "code", subject_types_supported,
 // id_token_signing_alg_values_supported), §4.3 the issuer identical to ours, and every endpoint the user
 // or a secret is sent to https: (RFC 6749 §3.1, RP-Initiated Logout §2). oauth4webapi checks only the

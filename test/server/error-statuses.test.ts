@@ -1,7 +1,7 @@
 // What Routes.handle() answers when a route throws: the status names whose failure it was, and a
 // provider's failure is never a 500. RFC 9110 §15.6.3 (502: an invalid or no answer from upstream),
 // §15.6.4 (503: this server cannot right now), §10.2.3 (Retry-After in delta-seconds); RFC 6749 §5.2
-// and the shared policy (src/retry-policy.ts) for when the next attempt is allowed. The refresh paths
+// and the shared policy (src/protocol/retry-policy.ts) for when the next attempt is allowed. The refresh paths
 // through the real provider are in test/server/refresh-backoff.test.ts; this file is each error
 // class through errorResponse(), and each through the real routes where a provider answer or a store
 // failure can produce it without a login.

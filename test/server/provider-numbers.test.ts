@@ -1,4 +1,4 @@
-// Numbers a provider sends the session server are bounded as in browser mode (src/token-set.ts):
+// Numbers a provider sends the session server are bounded as in browser mode (src/session/token-set.ts):
 // RFC 6749 §5.1 `expires_in` is the provider's word, not a contract. A lifetime past a day counts as a
 // day (and `1e12` or `1e308` stay usable dates); however short the provider makes its tokens (0 or 1 s
 // every time), a session refreshes at most once a second and never earlier than half a lifetime, so a

@@ -1,6 +1,6 @@
 // Refresh storms and wrong statuses on the session server (issue 12 §1, "Refresh storms and wrong
 // statuses"), against the real oidc-provider. RFC 6749 §5.2 and RFC 9110 §15.6: 429 and 5xx mean "try
-// again later", not "no"; RFC 9110 §10.2.3: Retry-After says when; the shared policy (src/retry-policy.ts)
+// again later", not "no"; RFC 9110 §10.2.3: Retry-After says when; the shared policy (src/protocol/retry-policy.ts)
 // waits 4, 8, 16, 32, then 60 s, or longer when Retry-After asks. The session is kept, `GET token`
 // answers 502, and during the back-off the provider sees no request for that session. Siblings: every
 // transient status (429, 500, 503), with and without Retry-After, transport failures and timeouts, every

@@ -1,13 +1,13 @@
 // Session-server mode reads `?auth_error=` from the address bar, where any link can put any text. Only
-// the alphabet a session server sends (src/auth-error-codes.ts: RFC 6749 §4.1.2.1 and §5.2, OpenID
+// the alphabet a session server sends (src/errors/auth-error-codes.ts: RFC 6749 §4.1.2.1 and §5.2, OpenID
 // Connect Core 1.0 §3.1.2.6, unmet_authentication_requirements 1.0, and our own codes) comes through
 // as `OAuthError.error`; anything else is the one generic `server_error`; the description never comes
 // from the URL; the address bar is cleaned of every `auth_error`. Also: the logout target, which comes
 // from the provider's metadata, is navigated to only when it is an http(s) URL.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { authErrorCode } from '../../src/auth-error-codes.js';
+import { authErrorCode } from '../../src/errors/auth-error-codes.js';
 import { OAuthError, ProtocolError } from '../../src/index.js';
-import { SessionServerClient } from '../../src/session-server-client.js';
+import { SessionServerClient } from '../../src/client/session-server-client.js';
 
 const ALPHABET = [
   'invalid_request', 'unauthorized_client', 'access_denied', 'unsupported_response_type', 'invalid_scope', 'server_error', 'temporarily_unavailable',

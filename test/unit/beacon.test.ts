@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { beaconFor, compareWithBeacon, type Beacon } from '../../src/beacon.js';
-import type { SessionRecord } from '../../src/token-set.js';
+import { beaconFor, compareWithBeacon, type Beacon } from '../../src/tabs/beacon.js';
+import type { SessionRecord } from '../../src/session/token-set.js';
 
 const record = (over: Partial<SessionRecord> = {}) => ({ sid: 's1', gen: 2, loginAt: 1000, ...over }) as SessionRecord;
 const beacon = (over: Partial<Beacon> = {}): Beacon => ({ v: 1, sid: 's1', gen: 2, loginAt: 1000, out: 0, ...over });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isAuthError } from '../../src/index.js';
-import { withoutResponseParams } from '../../src/callback-url.js';
+import { withoutResponseParams } from '../../src/protocol/callback-url.js';
 import { setup } from './harness.js';
 
 // The authorization response in the callback URL: RFC 6749 §3.1 ("Request and response parameters

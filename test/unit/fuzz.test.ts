@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { readBeacon } from '../../src/beacon.js';
-import type { GuardedStorage } from '../../src/guarded-storage.js';
+import { readBeacon } from '../../src/tabs/beacon.js';
+import type { GuardedStorage } from '../../src/session/guarded-storage.js';
 import { AuthClient, isAuthError } from '../../src/index.js';
-import { keyPrefix } from '../../src/storage-keys.js';
-import { parseTabMessage } from '../../src/tab-message.js';
-import { parseSessionRecord } from '../../src/token-set.js';
-import { takeTransaction } from '../../src/transaction.js';
+import { keyPrefix } from '../../src/session/storage-keys.js';
+import { parseTabMessage } from '../../src/tabs/tab-message.js';
+import { parseSessionRecord } from '../../src/session/token-set.js';
+import { takeTransaction } from '../../src/session/transaction.js';
 import { createFakeProvider } from './fake-provider.js';
 import { inspectableStorage } from './harness.js';
 

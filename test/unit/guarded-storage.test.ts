@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StorageError } from '../../src/errors.js';
-import { guardStorage } from '../../src/guarded-storage.js';
+import { StorageError } from '../../src/errors/errors.js';
+import { guardStorage } from '../../src/session/guarded-storage.js';
 import type { StorageAdapter } from '../../src/platform/storage.js';
 
 const throwing = (error: Error): StorageAdapter => ({

@@ -361,7 +361,7 @@ describe.each(MODES)('Comprehensive plan, %s mode', (mode) => {
 
   it(`oidcc-client-test-invalid-athash: a wrong at_hash is rejected, also in the code flow (${mode})`, async () => {
     // The module targets implicit/hybrid; OIDC Core §3.1.3.8 makes at_hash optional in the code flow,
-    // and we still refuse one that does not match (src/id-token-checks.ts).
+    // and we still refuse one that does not match (src/protocol/id-token-checks.ts).
     const w = await world(mode);
     w.provider.hooks.idTokenClaims = (c) => ({ ...c, at_hash: 'AAAAAAAAAAAAAAAAAAAAAA' });
     await expectRejectedIdToken(w, await w.signIn());

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseSessionRecord } from '../../src/token-set.js';
+import { parseSessionRecord } from '../../src/session/token-set.js';
 import { setup } from './harness.js';
 
 // Every number and size a provider sends is bounded (issue 12 §2). The bounds:

@@ -7,7 +7,7 @@ import { setup } from './harness.js';
 // each must be one the SDK really produces, or the table sends people looking for the wrong thing.
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const table = readme.slice(readme.indexOf('### Troubleshooting'), readme.indexOf('## Tabs and storage'));
-const errorsSource = readFileSync(new URL('../../src/errors.ts', import.meta.url), 'utf8');
+const errorsSource = readFileSync(new URL('../../src/errors/errors.ts', import.meta.url), 'utf8');
 const knownCodes = new Set([...errorsSource.slice(errorsSource.indexOf('export type AuthErrorCode')).matchAll(/\| '([a-z_]+)'/g)].map((m) => m[1]));
 const ERROR_CLASS = /`(ProtocolError|NetworkError|OAuthError|ConfigError|StorageError|LoginRequiredError)`/;
 

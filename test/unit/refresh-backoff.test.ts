@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NetworkError } from '../../src/index.js';
 import { setup } from './harness.js';
 
-// One back-off for every transient refresh failure (issue 12 §1 "Refresh storms"; src/retry-policy.ts):
+// One back-off for every transient refresh failure (issue 12 §1 "Refresh storms"; src/protocol/retry-policy.ts):
 // 429 and every 5xx (RFC 9110 §15.5.30 / §15.6: "try again later"), network errors and timeouts. The
 // session is kept; the next attempts wait 4, 8, 16, 32, then 60 s, or longer when Retry-After
 // (RFC 9110 §10.2.3) asks, capped at an hour; a call during the wait fails fast with a NetworkError whose

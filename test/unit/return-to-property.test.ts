@@ -1,11 +1,11 @@
-// The one normalisation of return targets (src/return-to.ts), used by the browser client, the
+// The one normalisation of return targets (src/protocol/return-to.ts), used by the browser client, the
 // session-server-mode client and the session server. Whatever string comes in, what comes out is
 // undefined or a path that stays on the app's origin both when concatenated onto it and when
 // re-resolved against it (WHATWG URL: a reference starting with `//`, or `/\` for http(s), is
 // scheme-relative and names another host).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sameOriginPath } from '../../src/return-to.js';
+import { sameOriginPath } from '../../src/protocol/return-to.js';
 
 const APP = 'https://rp.test';
 const EVIL = 'evil.example';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sameOriginPath } from '../../src/return-to.js';
+import { sameOriginPath } from '../../src/protocol/return-to.js';
 
 const origin = 'https://rp.test';
 

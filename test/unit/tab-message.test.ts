@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTabMessage } from '../../src/tab-message.js';
+import { parseTabMessage } from '../../src/tabs/tab-message.js';
 
 describe('parseTabMessage', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSessionRecord, isFresh, parseSessionRecord, serializeSessionRecord, type TokenGrant } from '../../src/token-set.js';
+import { createSessionRecord, isFresh, parseSessionRecord, serializeSessionRecord, type TokenGrant } from '../../src/session/token-set.js';
 
 const grant = (over: Partial<TokenGrant> = {}): TokenGrant => ({
   accessToken: 'at',

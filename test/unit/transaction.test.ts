@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { guardStorage } from '../../src/guarded-storage.js';
-import { keyPrefix } from '../../src/storage-keys.js';
-import { TRANSACTION_MAX_AGE_MS, clearTransactions, saveTransaction, takeTransaction, type Transaction } from '../../src/transaction.js';
+import { guardStorage } from '../../src/session/guarded-storage.js';
+import { keyPrefix } from '../../src/session/storage-keys.js';
+import { TRANSACTION_MAX_AGE_MS, clearTransactions, saveTransaction, takeTransaction, type Transaction } from '../../src/session/transaction.js';
 import { inspectableStorage } from './harness.js';
 
 const keys = keyPrefix('spa');

@@ -1,24 +1,24 @@
-import { beaconFor, compareWithBeacon, readBeacon, writeBeacon, type Beacon } from './beacon.js';
-import { redeemCallback } from './callback.js';
-import { checkResponseParams, withoutResponseParams } from './callback-url.js';
-import { discover, type ProviderMetadata } from './discovery.js';
+import { beaconFor, compareWithBeacon, readBeacon, writeBeacon, type Beacon } from '../tabs/beacon.js';
+import { redeemCallback } from '../protocol/callback.js';
+import { checkResponseParams, withoutResponseParams } from '../protocol/callback-url.js';
+import { discover, type ProviderMetadata } from '../protocol/discovery.js';
 import { ANONYMOUS, LOADING, StateHub, authenticated, type AuthEvents, type AuthState, type StateListener } from './state-hub.js';
-import { AuthError, ConfigError, LoginRequiredError, NetworkError, ProtocolError } from './errors.js';
-import { guardStorage, type GuardedStorage } from './guarded-storage.js';
-import { createLoginRequest, randomValue } from './login.js';
-import { endSessionUrl, revokeRefreshToken } from './logout.js';
+import { AuthError, ConfigError, LoginRequiredError, NetworkError, ProtocolError } from '../errors/errors.js';
+import { guardStorage, type GuardedStorage } from '../session/guarded-storage.js';
+import { createLoginRequest, randomValue } from '../protocol/login.js';
+import { endSessionUrl, revokeRefreshToken } from '../protocol/logout.js';
 import { checkAuthorizationParams, resolveOptions, type AuthClientOptions, type ResolvedOptions } from './options.js';
-import { indexedDbStorage } from './platform/indexeddb.js';
-import { assignLocation, currentHref, replaceHref } from './platform/location.js';
-import { withLock } from './platform/lock.js';
-import { onPageWake } from './platform/page-wake.js';
-import { openTabChannel, type TabChannel } from './platform/tab-channel.js';
-import { webStorageAdapter } from './platform/storage.js';
-import { refreshSession } from './refresh.js';
-import { nextAttemptAt } from './retry-policy.js';
-import { sameOriginPath } from './return-to.js';
-import { keyPrefix, type KeyPrefix } from './storage-keys.js';
-import { parseTabMessage, type TabMessage } from './tab-message.js';
+import { indexedDbStorage } from '../platform/indexeddb.js';
+import { assignLocation, currentHref, replaceHref } from '../platform/location.js';
+import { withLock } from '../platform/lock.js';
+import { onPageWake } from '../platform/page-wake.js';
+import { openTabChannel, type TabChannel } from '../platform/tab-channel.js';
+import { webStorageAdapter } from '../platform/storage.js';
+import { refreshSession } from '../protocol/refresh.js';
+import { nextAttemptAt } from '../protocol/retry-policy.js';
+import { sameOriginPath } from '../protocol/return-to.js';
+import { keyPrefix, type KeyPrefix } from '../session/storage-keys.js';
+import { parseTabMessage, type TabMessage } from '../tabs/tab-message.js';
 import {
   createSessionRecord,
   isFresh,
@@ -29,12 +29,12 @@ import {
   serializeSessionRecord,
   type SessionRecord,
   type User,
-} from './token-set.js';
-import { loadSession } from './token-store.js';
-import type { MaybePromise } from './maybe-async.js';
-import { logoutResult } from './logout-return.js';
-import { clearTransactions, hasPendingTransaction, saveTransaction, takeTransaction } from './transaction.js';
-import { browserRequired, isDevelopment } from './platform/browser.js';
+} from '../session/token-set.js';
+import { loadSession } from '../session/token-store.js';
+import type { MaybePromise } from '../session/maybe-async.js';
+import { logoutResult } from '../protocol/logout-return.js';
+import { clearTransactions, hasPendingTransaction, saveTransaction, takeTransaction } from '../session/transaction.js';
+import { browserRequired, isDevelopment } from '../platform/browser.js';
 
 /** Options of {@link AuthClient.login}. */
 export interface LoginOptions {
@@ -580,7 +580,7 @@ export class AuthClient extends StateHub {
           return record;
         },
         (error: unknown) => {
-          // Every failure but the end of the session backs off (src/retry-policy.ts), Retry-After honoured:
+          // Every failure but the end of the session backs off (src/protocol/retry-policy.ts), Retry-After honoured:
           // a provider that keeps refusing is not asked again on every call either.
           if ((error as AuthError).code === 'login_required') throw error;
           const now = this.#options.now();

@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { AuthError, NetworkError, OAuthError, ProtocolError, isAuthError, type AuthErrorCode } from './errors.js';
-import { isTimeout } from './http.js';
+import { isTimeout } from '../protocol/http.js';
 
 /**
  * The one place where errors from oauth4webapi, `fetch` and the runtime become typed SDK errors.
@@ -10,7 +10,7 @@ import { isTimeout } from './http.js';
 export function toAuthError(error: unknown, operation: string, fallback: AuthErrorCode = 'unexpected_response'): AuthError {
   if (isAuthError(error)) return error;
   // (AuthorizationResponseError too would be an OAuth error, but only validateAuthResponse throws
-  // it, which the SDK does not call: src/callback.ts checks the response itself.)
+  // it, which the SDK does not call: src/protocol/callback.ts checks the response itself.)
   if (error instanceof oauth.ResponseBodyError) {
     return new OAuthError(error.error, error.error_description ?? undefined, operation);
   }

@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi';
-import { NetworkError, ProtocolError } from './errors.js';
-import type { ResolvedOptions } from './options.js';
+import { NetworkError, ProtocolError } from '../errors/errors.js';
+import type { ResolvedOptions } from '../client/options.js';
 import { isTransientStatus, retryAfterMs } from './retry-policy.js';
 
 /** The oauth4webapi client description: our client id, the pinned algorithm and our clock. */

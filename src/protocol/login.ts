@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import type { ProviderMetadata } from './discovery.js';
-import type { ResolvedOptions } from './options.js';
-import type { Transaction } from './transaction.js';
+import type { ResolvedOptions } from '../client/options.js';
+import type { Transaction } from '../session/transaction.js';
 
 /**
  * 256 random bits, base64url (oauth4webapi's generator): PKCE verifiers, `state` and `nonce`, and

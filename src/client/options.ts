@@ -1,5 +1,5 @@
-import { ConfigError } from './errors.js';
-import type { StorageAdapter } from './platform/storage.js';
+import { ConfigError } from '../errors/errors.js';
+import type { StorageAdapter } from '../platform/storage.js';
 
 /** Options for {@link AuthClient}. Only `issuer`, `clientId` and `redirectUri` are required. */
 export interface AuthClientOptions {

@@ -1,16 +1,16 @@
-import { authErrorCode } from './auth-error-codes.js';
-import { ConfigError, LoginRequiredError, NetworkError, OAuthError, ProtocolError } from './errors.js';
+import { authErrorCode } from '../errors/auth-error-codes.js';
+import { ConfigError, LoginRequiredError, NetworkError, OAuthError, ProtocolError } from '../errors/errors.js';
 import type { GetAccessTokenOptions, LoginOptions, LoginResult, RedirectResult } from './client.js';
-import { browserRequired } from './platform/browser.js';
-import { logoutResult } from './logout-return.js';
-import { assignLocation, currentHref, replaceHref } from './platform/location.js';
-import { onPageWake } from './platform/page-wake.js';
-import { openTabChannel, type TabChannel } from './platform/tab-channel.js';
-import { randomId } from './random-id.js';
-import { sameOriginPath } from './return-to.js';
+import { browserRequired } from '../platform/browser.js';
+import { logoutResult } from '../protocol/logout-return.js';
+import { assignLocation, currentHref, replaceHref } from '../platform/location.js';
+import { onPageWake } from '../platform/page-wake.js';
+import { openTabChannel, type TabChannel } from '../platform/tab-channel.js';
+import { randomId } from '../protocol/random-id.js';
+import { sameOriginPath } from '../protocol/return-to.js';
 import { ANONYMOUS, StateHub, authenticated } from './state-hub.js';
-import { parseTabMessage } from './tab-message.js';
-import type { User } from './token-set.js';
+import { parseTabMessage } from '../tabs/tab-message.js';
+import type { User } from '../session/token-set.js';
 
 /** Options of {@link AuthClient} in session-server mode: the server holds the tokens, the browser a cookie. */
 export interface SessionServerModeOptions {
@@ -114,7 +114,7 @@ export class SessionServerClient extends StateHub {
    * `?auth_error=` (removing it from the address bar), else resolves with the user. Called again on
    * the same page, the same promise.
    * @throws {@link OAuthError} with the server's error code, e.g. `access_denied`: one of the codes a
-   *   session server sends (src/auth-error-codes.ts), else `server_error`; never a description.
+   *   session server sends (src/errors/auth-error-codes.ts), else `server_error`; never a description.
    */
   handleCallback(url?: string | URL): Promise<LoginResult> {
     return this.#handle(url, true) as Promise<LoginResult>;

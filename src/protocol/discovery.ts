@@ -1,10 +1,10 @@
 import type * as oauth from 'oauth4webapi';
-import { ConfigError, ProtocolError } from './errors.js';
-import type { GuardedStorage } from './guarded-storage.js';
+import { ConfigError, ProtocolError } from '../errors/errors.js';
+import type { GuardedStorage } from '../session/guarded-storage.js';
 import { requestProvider } from './http.js';
-import { toAuthError } from './map-error.js';
-import { secureUrl, type ResolvedOptions } from './options.js';
-import { parseStoredObject } from './stored-json.js';
+import { toAuthError } from '../errors/map-error.js';
+import { secureUrl, type ResolvedOptions } from '../client/options.js';
+import { parseStoredObject } from '../session/stored-json.js';
 
 /** Provider metadata, validated. The oauth4webapi type stays internal. */
 export type ProviderMetadata = oauth.AuthorizationServer;

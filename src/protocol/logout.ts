@@ -1,6 +1,6 @@
 import type { ProviderMetadata } from './discovery.js';
 import { requestProvider } from './http.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from '../client/options.js';
 
 /**
  * Where to send the user to end the session at the provider (RP-Initiated Logout), or straight to
@@ -18,7 +18,7 @@ export function endSessionUrl(
   // Discovery already checked that this is an https: (or loopback development) URL.
   const url = new URL(endpoint);
   // A fresh `state` per logout (RP-Initiated Logout §2): the tab keeps it, to know its own logout
-  // return from a forged or foreign one (src/logout-return.ts).
+  // return from a forged or foreign one (src/protocol/logout-return.ts).
   const params = { client_id: options.clientId, post_logout_redirect_uri: postLogoutRedirectUri, id_token_hint: idToken, state };
   for (const [key, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(key, value);
   return url.href;

@@ -1,6 +1,6 @@
-import type { GuardedStorage } from './guarded-storage.js';
-import { isBoundedString, isNonNegative, parseStoredObject } from './stored-json.js';
-import type { SessionRecord } from './token-set.js';
+import type { GuardedStorage } from '../session/guarded-storage.js';
+import { isBoundedString, isNonNegative, parseStoredObject } from '../session/stored-json.js';
+import type { SessionRecord } from '../session/token-set.js';
 
 /**
  * A token-free note, in IndexedDB, of the newest session state across the tabs that keep their own

@@ -3,11 +3,11 @@
  * time; vue-router is used through the router object the app already has (no import of it here).
  */
 import { computed, inject, shallowRef, type App, type ComputedRef, type InjectionKey, type Plugin } from 'vue';
-import type { LoginResult } from '../client.js';
-import type { AuthError } from '../errors.js';
-import type { AuthState } from '../state-hub.js';
-import { standardClaims, type UserClaims } from '../bindings/claims.js';
-import { LOADING_STATE, type SessionClient } from '../bindings/session-client.js';
+import type { LoginResult } from '../client/client.js';
+import type { AuthError } from '../errors/errors.js';
+import type { AuthState } from '../client/state-hub.js';
+import { standardClaims, type UserClaims } from './claims.js';
+import { LOADING_STATE, type SessionClient } from './session-client.js';
 import {
   bindingFor,
   guard,
@@ -19,11 +19,11 @@ import {
   type AuthMethods,
   type Binding,
   type RedirectHandler,
-} from '../bindings/page-binding.js';
+} from './page-binding.js';
 
-export type { AuthMethods, RedirectHandler } from '../bindings/page-binding.js';
-export type { SessionClient } from '../bindings/session-client.js';
-export { standardClaims, type AddressClaim, type StandardClaims, type UserClaims } from '../bindings/claims.js';
+export type { AuthMethods, RedirectHandler } from './page-binding.js';
+export type { SessionClient } from './session-client.js';
+export { standardClaims, type AddressClaim, type StandardClaims, type UserClaims } from './claims.js';
 
 /**
  * What the binding needs of a vue-router `Router` (vue-router 4): described here rather than imported,

@@ -1,6 +1,6 @@
-import { StorageError } from './errors.js';
+import { StorageError } from '../errors/errors.js';
 import { mapMaybeAsync, type MaybePromise } from './maybe-async.js';
-import type { StorageAdapter } from './platform/storage.js';
+import type { StorageAdapter } from '../platform/storage.js';
 
 /**
  * One storage adapter behind a uniform contract: absent values are `undefined`, and every failure

@@ -15,15 +15,15 @@ import {
   type ComponentType,
   type ReactNode,
 } from 'react';
-import type { GetAccessTokenOptions, LoginOptions, LogoutOptions, RedirectResult } from '../client.js';
-import type { AuthState } from '../state-hub.js';
-import type { User } from '../token-set.js';
-import { LOADING_STATE, type SessionClient } from '../bindings/session-client.js';
-import { standardClaims, type UserClaims } from '../bindings/claims.js';
+import type { GetAccessTokenOptions, LoginOptions, LogoutOptions, RedirectResult } from '../client/client.js';
+import type { AuthState } from '../client/state-hub.js';
+import type { User } from '../session/token-set.js';
+import { LOADING_STATE, type SessionClient } from './session-client.js';
+import { standardClaims, type UserClaims } from './claims.js';
 
-export type { SessionClient } from '../bindings/session-client.js';
+export type { SessionClient } from './session-client.js';
 export type { AuthState, RedirectResult, User };
-export { standardClaims, type AddressClaim, type StandardClaims, type UserClaims } from '../bindings/claims.js';
+export { standardClaims, type AddressClaim, type StandardClaims, type UserClaims } from './claims.js';
 
 /** The `handleRedirect()` result that completed a login on this page: where the app should go next. */
 export type LoginRedirect = Extract<RedirectResult, { kind: 'login' }>;

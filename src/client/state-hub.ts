@@ -1,6 +1,6 @@
 import { callSafely } from './call-safely.js';
-import { ConfigError, type AuthError } from './errors.js';
-import type { User } from './token-set.js';
+import { ConfigError, type AuthError } from '../errors/errors.js';
+import type { User } from '../session/token-set.js';
 
 /** The session as the UI sees it. A new object on every change, the same object while nothing changes. */
 export type AuthState =

@@ -1,5 +1,5 @@
-import { ProtocolError } from './errors.js';
-import type { User } from './token-set.js';
+import { ProtocolError } from '../errors/errors.js';
+import type { User } from '../session/token-set.js';
 
 // An ID token from a code exchange is minted for this login; one issued over an hour ago is a replay.
 const LOGIN_ID_TOKEN_MAX_AGE_SECONDS = 3600;

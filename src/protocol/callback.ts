@@ -1,12 +1,12 @@
 import * as oauth from 'oauth4webapi';
 import type { ProviderMetadata } from './discovery.js';
-import { OAuthError, ProtocolError } from './errors.js';
+import { OAuthError, ProtocolError } from '../errors/errors.js';
 import { oauthClient, requestProvider } from './http.js';
-import { toAuthError } from './map-error.js';
-import type { ResolvedOptions } from './options.js';
+import { toAuthError } from '../errors/map-error.js';
+import type { ResolvedOptions } from '../client/options.js';
 import { checkIdToken } from './id-token-checks.js';
-import { MAX_TOKEN_LENGTH, type TokenGrant, type User } from './token-set.js';
-import type { Transaction } from './transaction.js';
+import { MAX_TOKEN_LENGTH, type TokenGrant, type User } from '../session/token-set.js';
+import type { Transaction } from '../session/transaction.js';
 
 /**
  * Completes a login: validates the authorization response against its own transaction (state and

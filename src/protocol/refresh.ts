@@ -2,11 +2,11 @@ import * as oauth from 'oauth4webapi';
 import { idTokenContext, toGrant, tokenErrorCode } from './callback.js';
 import { checkIdToken } from './id-token-checks.js';
 import type { ProviderMetadata } from './discovery.js';
-import { LoginRequiredError, OAuthError } from './errors.js';
+import { LoginRequiredError, OAuthError } from '../errors/errors.js';
 import { oauthClient, requestProvider } from './http.js';
-import { toAuthError } from './map-error.js';
-import type { ResolvedOptions } from './options.js';
-import { createSessionRecord, type SessionRecord } from './token-set.js';
+import { toAuthError } from '../errors/map-error.js';
+import type { ResolvedOptions } from '../client/options.js';
+import { createSessionRecord, type SessionRecord } from '../session/token-set.js';
 
 /**
  * Spends the session's refresh token for new tokens. Returns the new record (keeping the old refresh

@@ -1,4 +1,4 @@
-import { isBoundedString, isNonNegative } from './stored-json.js';
+import { isBoundedString, isNonNegative } from '../session/stored-json.js';
 
 /**
  * What tabs tell each other. Only `session` carries tokens, and only over BroadcastChannel.

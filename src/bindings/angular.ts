@@ -19,11 +19,11 @@ import {
   type Signal,
 } from '@angular/core';
 import { Router, type ActivatedRouteSnapshot, type CanActivateFn, type RouterStateSnapshot } from '@angular/router';
-import type { LoginResult } from '../client.js';
-import type { AuthError } from '../errors.js';
-import type { AuthState } from '../state-hub.js';
-import { standardClaims, type UserClaims } from '../bindings/claims.js';
-import { LOADING_STATE, type SessionClient } from '../bindings/session-client.js';
+import type { LoginResult } from '../client/client.js';
+import type { AuthError } from '../errors/errors.js';
+import type { AuthState } from '../client/state-hub.js';
+import { standardClaims, type UserClaims } from './claims.js';
+import { LOADING_STATE, type SessionClient } from './session-client.js';
 import {
   bindingFor,
   guard,
@@ -34,11 +34,11 @@ import {
   type AuthMethods,
   type Binding,
   type RedirectHandler,
-} from '../bindings/page-binding.js';
+} from './page-binding.js';
 
-export type { AuthMethods, RedirectHandler } from '../bindings/page-binding.js';
-export type { SessionClient } from '../bindings/session-client.js';
-export { standardClaims, type AddressClaim, type StandardClaims, type UserClaims } from '../bindings/claims.js';
+export type { AuthMethods, RedirectHandler } from './page-binding.js';
+export type { SessionClient } from './session-client.js';
+export { standardClaims, type AddressClaim, type StandardClaims, type UserClaims } from './claims.js';
 
 /** The client given to {@link provideAuth}: inject it for what the service does not wrap. */
 export const AUTH_CLIENT = new InjectionToken<SessionClient>('oidc-session client');

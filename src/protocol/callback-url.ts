@@ -2,7 +2,7 @@
  * Reading and cleaning the URL the provider sent the user back to. The code flow answers in the
  * query string only; a fragment is never read.
  */
-import { ProtocolError } from './errors.js';
+import { ProtocolError } from '../errors/errors.js';
 
 /** Parameters of an authorization response (RFC 6749 §4.1.2, §4.1.2.1; RFC 9207; OIDC Session Management). */
 const RESPONSE_PARAMS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state'];

@@ -3,11 +3,11 @@
  * contract (`subscribe(run) → unsubscribe`, `run` called at once) is all `$auth`, `fromStore()` and
  * `get()` need, in legacy and runes mode alike.
  */
-import type { LoginResult } from '../client.js';
-import type { AuthError } from '../errors.js';
-import type { AuthState } from '../state-hub.js';
-import { standardClaims, type UserClaims } from '../bindings/claims.js';
-import { LOADING_STATE, type SessionClient } from '../bindings/session-client.js';
+import type { LoginResult } from '../client/client.js';
+import type { AuthError } from '../errors/errors.js';
+import type { AuthState } from '../client/state-hub.js';
+import { standardClaims, type UserClaims } from './claims.js';
+import { LOADING_STATE, type SessionClient } from './session-client.js';
 import {
   bindingFor,
   guard,
@@ -20,11 +20,11 @@ import {
   type AuthMethods,
   type AuthSnapshot as BindingSnapshot,
   type RedirectHandler,
-} from '../bindings/page-binding.js';
+} from './page-binding.js';
 
-export type { AuthMethods, RedirectHandler } from '../bindings/page-binding.js';
-export type { SessionClient } from '../bindings/session-client.js';
-export { standardClaims, type AddressClaim, type StandardClaims, type UserClaims } from '../bindings/claims.js';
+export type { AuthMethods, RedirectHandler } from './page-binding.js';
+export type { SessionClient } from './session-client.js';
+export { standardClaims, type AddressClaim, type StandardClaims, type UserClaims } from './claims.js';
 
 /**
  * The store's value: the state and what follows from it, plus the last error.
