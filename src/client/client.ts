@@ -1,13 +1,13 @@
 import { beaconFor, compareWithBeacon, readBeacon, writeBeacon, type Beacon } from '../tabs/beacon.js';
 import { redeemCallback } from '../protocol/callback.js';
-import { checkResponseParams, withoutResponseParams } from '../protocol/callback-url.js';
+import { atRedirectUri, checkResponseParams, withoutResponseParams } from '../protocol/callback-url.js';
 import { discover, type ProviderMetadata } from '../protocol/discovery.js';
 import { ANONYMOUS, LOADING, StateHub, authenticated, type AuthEvents, type AuthState, type StateListener } from './state-hub.js';
 import { AuthError, ConfigError, LoginRequiredError, NetworkError, ProtocolError } from '../errors/errors.js';
 import { guardStorage, type GuardedStorage } from '../session/guarded-storage.js';
 import { createLoginRequest, randomValue } from '../protocol/login.js';
 import { endSessionUrl, revokeRefreshToken } from '../protocol/logout.js';
-import { checkAuthorizationParams, resolveOptions, type AuthClientOptions, type ResolvedOptions } from './options.js';
+import { checkAuthorizationParams, checkOverrides, resolveOptions, type AuthClientOptions, type Navigate, type ResolvedOptions } from './options.js';
 import { indexedDbStorage } from '../platform/indexeddb.js';
 import { assignLocation, currentHref, replaceHref } from '../platform/location.js';
 import { withLock } from '../platform/lock.js';
@@ -42,6 +42,13 @@ export interface LoginOptions {
   returnTo?: string;
   /** Extra authorization parameters for this login only (e.g. `{ prompt: 'login', login_hint: 'ada' }`). */
   params?: Readonly<Record<string, string>>;
+  /**
+   * The redirect URI for this login only, e.g. a loopback URL with the port a desktop app's listener
+   * got (RFC 8252 §7.3). Checked like the option; the callback must then arrive there.
+   */
+  redirectUri?: string;
+  /** Opens the provider's page for this login only, as the `navigate` option does. */
+  navigate?: Navigate;
 }
 
 /** What {@link AuthClient.handleCallback} resolves to. */
@@ -62,6 +69,11 @@ export type RedirectResult = LoginResult | { readonly kind: 'logout' } | { reado
 export interface LogoutOptions {
   /** Must equal one of the configured `postLogoutRedirectUri` values; anything else falls back to the first. */
   returnTo?: string;
+  /**
+   * Opens the provider's end-session page for this logout only, as the `navigate` option does; a
+   * function that does nothing makes the logout local (tokens cleared, the provider's session kept).
+   */
+  navigate?: Navigate;
 }
 
 /** Options of {@link AuthClient.getAccessToken}. */
@@ -153,19 +165,25 @@ export class AuthClient extends StateHub {
   }
 
   /**
-   * Starts a login: builds the authorization request, saves its one-time transaction, and navigates
-   * to the provider. The returned promise settles when navigation starts.
-   * @throws {@link ConfigError} for a `returnTo` outside the app's origin or reserved `params`.
+   * Starts a login: builds the authorization request, saves its one-time transaction, and opens the
+   * provider's page (`navigate`). After a full-page redirect the promise settles when navigation
+   * starts, with `undefined`; when `navigate` resolves with the callback URL (a popup, an extension's
+   * auth flow, a loopback listener), it completes the login and resolves as {@link handleCallback}.
+   * @throws {@link ConfigError} for a `returnTo` outside the app's origin, reserved `params` or a bad
+   *   `redirectUri`; what {@link handleCallback} throws when `navigate` brought the callback back.
    */
-  async login(options: LoginOptions = {}): Promise<void> {
+  async login(options: LoginOptions = {}): Promise<LoginResult | undefined> {
     this.#start();
     const returnTo = this.#loginReturnTo(options.returnTo);
     const params = checkAuthorizationParams('params', options.params ?? {});
+    const redirectUri = checkOverrides(options);
     const metadata = await this.#discover();
-    const request = await createLoginRequest(this.#options, metadata, { returnTo, params });
+    const request = await createLoginRequest(this.#options, metadata, { returnTo, params, redirectUri });
     await Promise.all([saveTransaction(this.#transactionStorage, this.#keys, request.transaction), this.#transactionStorage.remove(`${this.#keys}logout`)]);
-    this.#navigate(request.url);
+    const callback = await this.#navigate(request.url, options.navigate);
+    return callback ? this.handleCallback(callback) : undefined;
   }
+
 
   /**
    * Completes a login on the redirect page. Removes the response parameters from the address bar
@@ -249,6 +267,8 @@ export class AuthClient extends StateHub {
         pending ? 'login: unknown "state"' : 'login: none pending',
       );
     }
+    // A deep link at another path or scheme is not this login's answer (RFC 8252 §7.1).
+    if (!atRedirectUri(callback, transaction.redirectUri)) throw new ProtocolError('invalid_callback', 'login: not the redirect URI');
     const metadata = await this.#discover();
     if (transaction.issuer !== metadata.issuer) {
       throw new ProtocolError('issuer_mismatch', 'login: another issuer');
@@ -300,6 +320,7 @@ export class AuthClient extends StateHub {
    * or straight to `postLogoutRedirectUri` when the provider has none.
    */
   async logout(options: LogoutOptions = {}): Promise<void> {
+    checkOverrides(options);
     await this.#ready();
     const record = this.#record;
     const target = this.#postLogoutTarget(options.returnTo);
@@ -311,7 +332,7 @@ export class AuthClient extends StateHub {
     // Leaving must not depend on the provider: without metadata we still go to the post-logout page.
     const metadata = await this.#discover().catch(() => undefined);
     if (metadata && record?.refreshToken) void revokeRefreshToken(this.#options, metadata, record.refreshToken);
-    this.#navigate(endSessionUrl(this.#options, metadata, target, record?.idToken, state));
+    await this.#navigate(endSessionUrl(this.#options, metadata, target, record?.idToken, state), options.navigate);
     const failure = cleared.find((result) => result.status === 'rejected');
     if (failure) throw (failure as PromiseRejectedResult).reason;
   }
@@ -676,8 +697,8 @@ export class AuthClient extends StateHub {
     return this.#metadata;
   }
 
-  #navigate(url: string): void {
-    (this.#options.navigate ?? assignLocation)(url);
+  #navigate(url: string, open: Navigate = this.#options.navigate ?? assignLocation): ReturnType<Navigate> {
+    return open(url);
   }
 
   #loginReturnTo(returnTo: string | undefined): string {

@@ -7,11 +7,17 @@ export interface AuthClientOptions {
   issuer: string;
   /** The client id registered at the provider (a public client: PKCE, no secret). */
   clientId: string;
-  /** Absolute URL of the page that calls `handleCallback()`, registered at the provider. */
+  /**
+   * Absolute URL the provider sends the login response to, registered at the provider: the page that
+   * calls `handleRedirect()`, or for a native app a private-use scheme in reverse-DNS form
+   * (`com.example.app:/callback`, RFC 8252 §7.1), a claimed `https:` URL, or a loopback
+   * `http://127.0.0.1` URL (see `oidc-session/loopback`). No fragment.
+   */
   redirectUri: string;
   /**
    * Where the provider sends the user after logout, registered at the provider. A list allows
-   * `logout({ returnTo })` to pick one; the first entry is the default. Default: the origin of `redirectUri` + `/`.
+   * `logout({ returnTo })` to pick one; the first entry is the default. Default: the origin of an http(s)
+   * `redirectUri` + `/`; for a private-use scheme, `redirectUri` itself.
    */
   postLogoutRedirectUri?: string | readonly string[];
   /** Space-separated scopes; must include `openid`. Default `openid profile email`. */
@@ -55,18 +61,30 @@ export interface AuthClientOptions {
   metadata?: Readonly<Record<string, unknown>>;
   /** Replaces `globalThis.fetch` for every request to the provider. */
   fetch?: typeof globalThis.fetch;
-  /** Replaces the full-page navigation used by `login()` and `logout()`. Default `location.assign`. */
-  navigate?: (url: string) => void;
+  /**
+   * Opens the provider's pages for `login()` and `logout()`. Default `location.assign` (a full-page
+   * redirect). Native, desktop and extension apps open the system browser, an in-app browser tab or
+   * `chrome.identity.launchWebAuthFlow` here. Resolve with the URL the provider redirected back to and
+   * `login()` completes the login itself; resolve with nothing and hand that URL to `handleRedirect(url)`
+   * when it arrives (a deep link, also after a cold start).
+   */
+  navigate?: Navigate;
   /** Replaces the clock (epoch milliseconds). Default `Date.now`. */
   now?: () => number;
 }
+
+/** Opens a URL of the provider; may resolve with the URL the provider sent the user back to. */
+export type Navigate = (url: string) => void | Promise<string | URL | void | undefined>;
 
 /** Options after validation and defaults: the only shape the rest of the SDK reads. */
 export interface ResolvedOptions {
   readonly issuer: URL;
   readonly clientId: string;
   readonly redirectUri: string;
-  /** Origin of `redirectUri`: the only origin `returnTo` may point at. */
+  /**
+   * The only origin `returnTo` may point at: that of an http(s) `redirectUri`; for a private-use
+   * scheme a stand-in (`returnTo` is then a path).
+   */
   readonly appOrigin: string;
   readonly postLogoutRedirectUris: readonly string[];
   readonly scope: string;
@@ -82,7 +100,7 @@ export interface ResolvedOptions {
   readonly allowInsecureRequests: boolean;
   readonly metadata?: Readonly<Record<string, unknown>> | undefined;
   readonly fetch?: typeof globalThis.fetch | undefined;
-  readonly navigate?: ((url: string) => void) | undefined;
+  readonly navigate?: Navigate | undefined;
   readonly now: () => number;
 }
 
@@ -111,7 +129,13 @@ export const secureUrl = (value: unknown): URL | undefined => {
   const url = toUrl(value);
   return isSecure(url) ? url : undefined;
 };
-const appUrl: Check = (v) => (isSecure(toUrl(v)) ? undefined : SECURE_ONLY);
+// RFC 8252 §7.1: a native app's private-use scheme is a domain name it controls, reversed
+// (`com.example.app:`); a bare word (`myapp:`) can be claimed by any other app on the device. The URL
+// parser has already checked the scheme's characters.
+const appUrl: Check = (v) => {
+  const url = toUrl(v);
+  return isSecure(url) || /\.[^:]/.test(String(url?.protocol)) ? undefined : SECURE_ONLY + ', or com.example.app:/path';
+};
 
 /** One check per option; the keys are also the list of known options. */
 const CHECKS: Record<keyof AuthClientOptions, Check> = {
@@ -155,13 +179,16 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
   }
   const issuer = new URL(input.issuer);
   const redirect = new URL(input.redirectUri);
-  const postLogout = input.postLogoutRedirectUri ?? `${redirect.origin}/`;
+  // A private-use scheme has no origin ("null"): its post-logout return is the redirect URI itself, and
+  // its returnTo a path (held against a stand-in origin; a native app's page may be capacitor: or file:).
+  const native = redirect.origin == 'null';
+  const postLogout = input.postLogoutRedirectUri ?? (native ? redirect.href : `${redirect.origin}/`);
   // The options as given (every one checked above), then the defaults and the derived values.
   return {
     ...input,
     issuer,
     redirectUri: redirect.href,
-    appOrigin: redirect.origin,
+    appOrigin: native ? 'https://localhost' : redirect.origin,
     postLogoutRedirectUris: (typeof postLogout === 'string' ? [postLogout] : postLogout).map((uri) => new URL(uri).href),
     scope: input.scope ?? 'openid profile email',
     shareSessionAcrossTabs: input.shareSessionAcrossTabs ?? true,
@@ -173,6 +200,18 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
     allowInsecureRequests: issuer.protocol === 'http:',
     now: input.now ?? Date.now,
   };
+}
+
+/**
+ * Checks what one `login()` or `logout()` call may override: its redirect URI (a loopback port chosen
+ * for this login) and how the provider's page is opened. Returns the redirect URI, normalised.
+ */
+export function checkOverrides(input: { redirectUri?: string | undefined; navigate?: unknown }): string | undefined {
+  for (const key of ['redirectUri', 'navigate'] as const) {
+    const problem = input[key] === undefined ? undefined : CHECKS[key](input[key]);
+    if (problem) throw new ConfigError(key, problem);
+  }
+  return input.redirectUri && new URL(input.redirectUri).href;
 }
 
 /** Checks extra authorization parameters passed to a `login()` call. */

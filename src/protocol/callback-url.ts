@@ -36,3 +36,11 @@ export function checkResponseParams(params: URLSearchParams): void {
     }
   }
 }
+
+/**
+ * True when `url` arrived at `redirectUri`: the same scheme, host and path, whatever the query the
+ * provider added. A deep link to another path of the app, or another app's scheme, is not a callback.
+ */
+export function atRedirectUri(url: URL, redirectUri: string): boolean {
+  return url.href.split(/[?#]/)[0] === redirectUri.split(/[?#]/)[0];
+}

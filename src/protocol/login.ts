@@ -22,12 +22,13 @@ export interface LoginRequest {
 export async function createLoginRequest(
   options: ResolvedOptions,
   metadata: ProviderMetadata,
-  input: { returnTo: string; params: Readonly<Record<string, string>> },
+  input: { returnTo: string; params: Readonly<Record<string, string>>; redirectUri?: string | undefined },
 ): Promise<LoginRequest> {
   const codeVerifier = randomValue();
   const state = randomValue();
   const nonce = randomValue();
   const codeChallenge = await oauth.calculatePKCECodeChallenge(codeVerifier);
+  const redirectUri = input.redirectUri ?? options.redirectUri;
 
   // Discovery already checked that this is an https: (or loopback development) URL.
   const url = new URL(metadata.authorization_endpoint as string);
@@ -36,7 +37,7 @@ export async function createLoginRequest(
     ...options.authorizationParams,
     ...input.params,
     client_id: options.clientId,
-    redirect_uri: options.redirectUri,
+    redirect_uri: redirectUri,
     response_type: 'code',
     scope: options.scope,
     state,
@@ -53,7 +54,7 @@ export async function createLoginRequest(
     nonce,
     codeVerifier,
     issuer: metadata.issuer,
-    redirectUri: options.redirectUri,
+    redirectUri,
     returnTo: input.returnTo,
     maxAge,
     createdAt: options.now(),
