@@ -35,6 +35,13 @@ const projects: Project[] = [
   },
   // WebKitGTK's MiniBrowser through WebKitWebDriver: Playwright runs the tests, selenium-webdriver drives it.
   { name: 'webkit', testDir: 'test/webkit' },
+  // Native and desktop apps (RFC 8252): a private-use scheme and a claimed https URL handed over as the
+  // operating system would, and a Node desktop app with a loopback listener, a browser context as the
+  // system browser.
+  { name: 'chromium-native', testDir: 'test/native-apps', use: chromium },
+  // A Manifest V3 test extension signing in through chrome.identity.launchWebAuthFlow, in headless Chromium
+  // (the harness launches its own browser, with the extension loaded).
+  { name: 'chromium-extension', testDir: 'test/extension' },
   // Real framework apps (React, Vue, Svelte, Angular) built with Vite against the bindings, in Chromium.
   { name: 'frameworks', testDir: 'test/frameworks', use: chromium },
 ];

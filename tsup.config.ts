@@ -63,6 +63,25 @@ export default defineConfig([
     target: 'es2022',
     treeshake: true,
   },
+  {
+    // Native, desktop and extension apps: browser-safe helpers and storage adapters in one entry,
+    // tree-shaken per function, so the core bundles never carry them.
+    entry: { native: 'src/native/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'es2022',
+    treeshake: true,
+  },
+  {
+    // Node only: the loopback listener for desktop and CLI apps, and Electron's main-process store.
+    entry: { loopback: 'src/native/loopback.ts', 'electron-main': 'src/native/electron-main.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'es2022',
+    platform: 'node',
+  },
   // Both modes for <script> tags, exposing window.OidcSession.AuthClient with everything inside. The
   // entries install it themselves (src/platform/install-global.ts): the first copy on a page stays,
   // a second one is refused with a console error instead of silently replacing it.
