@@ -184,7 +184,6 @@ export class AuthClient extends StateHub {
     return callback ? this.handleCallback(callback) : undefined;
   }
 
-
   /**
    * Completes a login on the redirect page. Removes the response parameters from the address bar
    * first, whatever the outcome, then validates the response, redeems the code and stores the session.

@@ -22,8 +22,11 @@ const CODES = [
   'insecure_endpoint', 'invalid_token_response', 'invalid_id_token', 'unexpected_response',
 ] as const;
 
-/** Codes only the browser client raises, about the page it runs in: no server sends them. */
-type BrowserOnlyCode = 'browser_required' | 'callback_unhandled';
+/**
+ * Codes only the app's side raises, about the page or the window it runs in (and a desktop app's
+ * loopback listener): no server sends them.
+ */
+type BrowserOnlyCode = 'browser_required' | 'callback_unhandled' | 'popup_blocked' | 'popup_closed' | 'aborted' | 'silent_unavailable';
 
 /** Compile-time guard: a new {@link AuthErrorCode} that is missing above makes this line an error. */
 true satisfies [Exclude<AuthErrorCode, (typeof CODES)[number] | BrowserOnlyCode>] extends [never] ? true : never;

@@ -28,7 +28,11 @@ export type AuthErrorCode =
   | 'invalid_id_token'
   | 'unexpected_response'
   | 'browser_required'
-  | 'callback_unhandled';
+  | 'callback_unhandled'
+  | 'popup_blocked'
+  | 'popup_closed'
+  | 'aborted'
+  | 'silent_unavailable';
 
 /** Base class of every error the SDK throws or rejects with. */
 export class AuthError extends Error {
