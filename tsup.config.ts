@@ -87,6 +87,8 @@ export default defineConfig([
   // a second one is refused with a console error instead of silently replacing it.
   cdnBuild('oidc-session', 'src/cdn/oidc-session.ts'),
   cdnBuild('oidc-session-server-mode', 'src/cdn/server-mode.ts'),
+  // Every optional browser feature too, for script-tag pages that want them (its own budget).
+  cdnBuild('oidc-session-full', 'src/cdn/full.ts'),
 ]);
 
 /** A minified IIFE for CDNs: `dist/<name>.global.js`, dependencies bundled in. */

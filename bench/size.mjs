@@ -23,6 +23,19 @@ export const BUDGETS = {
   vue: 2 * 1024,
   svelte: 1.5 * 1024,
   angular: 2 * 1024,
+  // Optional sign-in features: what each adds to an app that already has the client.
+  native: 1 * 1024,
+  // The script-tag build with every optional browser feature inside.
+  fullCdn: 14 * 1024,
+};
+
+/**
+ * The optional browser features, each as an app uses it next to the client: the measure is what the
+ * app grows by over the minimal import.
+ */
+const FEATURES = {
+  native: `import { isCallbackUrl, capacitorSecureStorage, electronSecureStorage, extensionStorage } from './dist/native.js';
+globalThis.native = { isCallbackUrl, capacitorSecureStorage, electronSecureStorage, extensionStorage };`,
 };
 
 /** The bindings, and the packages an app has anyway (left out of their measure). */
@@ -83,6 +96,13 @@ export async function measureSizes() {
   // Bundlers minify with terser (webpack, Rollup plugins) or esbuild (Vite): both are reported; the
   // budget applies to terser, the same minifier as the CDN build.
   const terser = await minify(await bundle(false), { module: true, ecma: 2020, compress: { passes: 3, ecma: 2020, hoist_funs: true }, mangle: true });
+  const terserApp = async (source) =>
+    (await minify((await build({ stdin: { contents: source, resolveDir: root }, bundle: true, format: 'esm', target: 'es2022', write: false, logLevel: 'silent' })).outputFiles[0].text, { module: true, ecma: 2020, compress: { passes: 3, ecma: 2020, hoist_funs: true }, mangle: true })).code ?? '';
+  const features = {};
+  for (const [name, use] of Object.entries(FEATURES)) {
+    const withFeature = sizes(Buffer.from(await terserApp(`${MINIMAL_APP}\n${use}`)));
+    features[name] = { ...withFeature, brotli: withFeature.brotli - sizes(Buffer.from(terser.code ?? '')).brotli, min: withFeature.min - (terser.code ?? '').length, gzip: withFeature.gzip - sizes(Buffer.from(terser.code ?? '')).gzip };
+  }
   const bindings = {};
   for (const [name, external] of Object.entries(BINDINGS)) {
     // The binding's own code, as an app's bundler with terser would ship it: the framework and the
@@ -92,8 +112,10 @@ export async function measureSizes() {
   }
   return {
     cdn,
+    fullCdn: sizes(await readFile(`${root}/dist/oidc-session-full.global.js`)),
     serverModeCdn,
     bindings,
+    features,
     esmMinimalImport: sizes(Buffer.from(terser.code ?? '')),
     esmMinimalImportEsbuild: sizes(Buffer.from(await bundle(true))),
     viteMinimalImport: await viteAppSize(MINIMAL_APP),
@@ -113,12 +135,16 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(row('minimal ESM import, Vite 8 app build', result.viteMinimalImport));
   console.log(row('whole package, Vite 8 app build', result.viteWholePackage));
   for (const [name, measured] of Object.entries(result.bindings)) console.log(row(`oidc-session/${name} (framework excluded)`, measured));
+  console.log(row('full CDN build (every optional feature)', result.fullCdn));
+  for (const [name, measured] of Object.entries(result.features)) console.log(row(`oidc-session/${name} (added to the client)`, measured));
   let over = false;
   for (const [name, measured, budget] of [
     ['CDN build', result.cdn, BUDGETS.cdn],
     ['minimal ESM import', result.esmMinimalImport, BUDGETS.esmMinimalImport],
     ['session-server-mode CDN build', result.serverModeCdn, BUDGETS.serverModeCdn],
     ...Object.keys(BINDINGS).map((name) => [`oidc-session/${name}`, result.bindings[name], BUDGETS[name]]),
+    ['full CDN build', result.fullCdn, BUDGETS.fullCdn],
+    ...Object.keys(FEATURES).map((name) => [`oidc-session/${name} (added)`, result.features[name], BUDGETS[name]]),
   ]) {
     const left = budget - measured.brotli;
     console.log(`${name}: budget ${budget} B brotli, ${left >= 0 ? `${left} B left` : `${-left} B OVER`}`);
