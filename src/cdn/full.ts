@@ -16,7 +16,7 @@ import {
   isAuthError,
   memoryStorage,
 } from '../index.js';
-import { capacitorSecureStorage, electronSecureStorage, extensionStorage, isCallbackUrl, secureStorageBridge } from '../native/index.js';
+import { capacitorSecureStorage, electronSecureStorage, extensionStorage, isCallbackUrl, secureStorageBridge, webAuthFlow } from '../native/index.js';
 import { installGlobal } from '../platform/install-global.js';
 
 // Listed, as in src/cdn/oidc-session.ts; the type keeps the list complete.
@@ -37,5 +37,6 @@ const exports: typeof Package & typeof Native = {
   extensionStorage,
   isCallbackUrl,
   secureStorageBridge,
+  webAuthFlow,
 };
 installGlobal(exports);

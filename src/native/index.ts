@@ -8,3 +8,5 @@ export { electronSecureStorage, secureStorageBridge } from './electron.js';
 export type { IpcRendererLike, SecureStorageBridge, SecureStorageBridgeOptions } from './electron.js';
 export { extensionStorage } from './extension.js';
 export type { ExtensionStorageArea } from './extension.js';
+export { webAuthFlow } from './web-auth-flow.js';
+export type { IdentityApi } from './web-auth-flow.js';
