@@ -92,7 +92,7 @@ test.describe('a private-use scheme (com.example.app:/callback)', () => {
     expect(result).toMatchObject({ ok: true, kind: 'login', sub: 'ada' });
   });
 
-  test('a response at another path of the scheme is not this login\'s: refused, nothing stored', async ({ page, stack }) => {
+  test('a response at another path of the scheme is not the answer to this login: refused, nothing stored', async ({ page, stack }) => {
     await openApp(page, stack, PRIVATE_USE_REDIRECT, PRIVATE_USE_LOGOUT);
     await page.evaluate(() => (window as any).app.login());
     const [authorization] = await openedUrls(page);
@@ -129,7 +129,7 @@ test.describe('a private-use scheme (com.example.app:/callback)', () => {
 });
 
 test.describe('a claimed https URL (universal link, app link)', () => {
-  test('signs in: the provider redirects to the app host\'s route, the app receives that URL', async ({ page, stack, systemBrowser }) => {
+  test('signs in: the provider redirects to a route on the app host, the app receives that URL', async ({ page, stack, systemBrowser }) => {
     const redirect = stack.app.origin + CLAIMED_PATH;
     await openApp(page, stack, redirect, stack.app.origin + CLAIMED_LOGOUT_PATH);
     await page.evaluate(() => (window as any).app.login());

@@ -25,7 +25,7 @@ describe('redirect URIs (RFC 8252 §7)', () => {
     'https://app.example.com/callback', // §7.2, a claimed https URL
     'http://127.0.0.1/callback', // §7.3, loopback; the port is chosen per login
     'http://[::1]:8123/callback',
-  ])('accepts %s', (redirectUri) => {
+  ])('RFC 8252 §7: accepts %s', (redirectUri) => {
     expect(configError({ redirectUri, postLogoutRedirectUri: redirectUri })).toBeUndefined();
   });
 
@@ -43,10 +43,15 @@ describe('redirect URIs (RFC 8252 §7)', () => {
     'ms-app://s-1-15-2/',
     'http://rp.example/cb', // plain http off loopback
     '/callback',
-  ])('refuses %s, naming the option, with the rule in the message', (redirectUri) => {
+  ])('RFC 8252 §7.1: refuses %s, naming the option, with the rule in the message', (redirectUri) => {
     expect(configError({ redirectUri })).toBe('redirectUri');
     expect(configError({ postLogoutRedirectUri: redirectUri })).toBe('postLogoutRedirectUri');
     expect(() => new AuthClient({ ...base, redirectUri })).toThrow(/com\.example\.app:\/path/);
+  });
+
+  it('RFC 8252 §8.5: a public client, a distributed app holds no secret: clientSecret is an unknown option', () => {
+    expect(configError({ clientSecret: 'shipped-in-the-app' } as never)).toBe('clientSecret');
+    expect(configError({ client_secret: 'shipped-in-the-app' } as never)).toBe('client_secret');
   });
 
   it('with a private-use scheme: logout returns to the redirect URI unless told otherwise, returnTo is an app path', async () => {
