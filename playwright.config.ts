@@ -42,6 +42,8 @@ const projects: Project[] = [
   // A Manifest V3 test extension signing in through chrome.identity.launchWebAuthFlow, in headless Chromium
   // (the harness launches its own browser, with the extension loaded).
   { name: 'chromium-extension', testDir: 'test/extension' },
+  // Popup login against oidc-provider: the popup blocker on and off, COOP on the provider's pages.
+  { name: 'chromium-popup', testDir: 'test/popup-e2e', use: chromium },
   // Real framework apps (React, Vue, Svelte, Angular) built with Vite against the bindings, in Chromium.
   { name: 'frameworks', testDir: 'test/frameworks', use: chromium },
 ];

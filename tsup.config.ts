@@ -8,9 +8,14 @@ import { defineConfig, type Options } from 'tsup';
 //   separate entries, so no app carries the other side's code.
 // No `clean` here: the configurations build in parallel, and one cleaning would delete another's
 // output; `npm run build` empties dist/ first.
+const FEATURE_ENTRIES = { index: 'src/index.ts', native: 'src/native/index.ts', popup: 'src/popup/index.ts' };
+
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    // The client and its optional sign-in features (native, desktop and extension apps; popup login;
+    // silent sign-in): each feature its own entry, so an app that does not import it never carries it,
+    // and what they share (the error classes) one chunk, so `instanceof AuthError` holds across them.
+    entry: FEATURE_ENTRIES,
     format: ['esm'],
     dts: true,
     sourcemap: true,
@@ -19,7 +24,7 @@ export default defineConfig([
     treeshake: true,
   },
   {
-    entry: { index: 'src/index.ts' },
+    entry: FEATURE_ENTRIES,
     format: ['cjs'],
     dts: true,
     sourcemap: true,
@@ -57,16 +62,6 @@ export default defineConfig([
     // Framework bindings: each its own entry, the framework a peer dependency left external, so no
     // core bundle and no app that skips them carries them.
     entry: { react: 'src/bindings/react.ts', vue: 'src/bindings/vue.ts', svelte: 'src/bindings/svelte.ts', angular: 'src/bindings/angular.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    target: 'es2022',
-    treeshake: true,
-  },
-  {
-    // Native, desktop and extension apps: browser-safe helpers and storage adapters in one entry,
-    // tree-shaken per function, so the core bundles never carry them.
-    entry: { native: 'src/native/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

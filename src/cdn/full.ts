@@ -3,6 +3,7 @@
 // than the default file; its budget is its own (bench/size.mjs).
 import type * as Package from '../index.js';
 import type * as Native from '../native/index.js';
+import type * as Popup from '../popup/index.js';
 import {
   AuthClient,
   AuthError,
@@ -17,10 +18,11 @@ import {
   memoryStorage,
 } from '../index.js';
 import { capacitorSecureStorage, electronSecureStorage, extensionStorage, isCallbackUrl, secureStorageBridge, webAuthFlow } from '../native/index.js';
+import { handlePopupCallback, loginWithPopup } from '../popup/index.js';
 import { installGlobal } from '../platform/install-global.js';
 
 // Listed, as in src/cdn/oidc-session.ts; the type keeps the list complete.
-const exports: typeof Package & typeof Native = {
+const exports: typeof Package & typeof Native & typeof Popup = {
   AuthClient,
   AuthError,
   ConfigError,
@@ -38,5 +40,7 @@ const exports: typeof Package & typeof Native = {
   isCallbackUrl,
   secureStorageBridge,
   webAuthFlow,
+  handlePopupCallback,
+  loginWithPopup,
 };
 installGlobal(exports);
