@@ -44,6 +44,9 @@ const projects: Project[] = [
   { name: 'chromium-extension', testDir: 'test/extension' },
   // Popup login against oidc-provider: the popup blocker on and off, COOP on the provider's pages.
   { name: 'chromium-popup', testDir: 'test/popup-e2e', use: chromium },
+  // Silent sign-in with the app on another site than the provider, third-party cookies allowed and
+  // blocked (Chromium profile preferences: the fixture launches its own persistent contexts).
+  { name: 'chromium-silent', testDir: 'test/silent-e2e', use: chromium },
   // Real framework apps (React, Vue, Svelte, Angular) built with Vite against the bindings, in Chromium.
   { name: 'frameworks', testDir: 'test/frameworks', use: chromium },
 ];

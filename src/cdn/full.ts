@@ -4,6 +4,7 @@
 import type * as Package from '../index.js';
 import type * as Native from '../native/index.js';
 import type * as Popup from '../popup/index.js';
+import type * as Silent from '../silent/index.js';
 import {
   AuthClient,
   AuthError,
@@ -19,10 +20,11 @@ import {
 } from '../index.js';
 import { capacitorSecureStorage, electronSecureStorage, extensionStorage, isCallbackUrl, secureStorageBridge, webAuthFlow } from '../native/index.js';
 import { handlePopupCallback, loginWithPopup } from '../popup/index.js';
+import { handleSilentCallback, signInSilently } from '../silent/index.js';
 import { installGlobal } from '../platform/install-global.js';
 
 // Listed, as in src/cdn/oidc-session.ts; the type keeps the list complete.
-const exports: typeof Package & typeof Native & typeof Popup = {
+const exports: typeof Package & typeof Native & typeof Popup & typeof Silent = {
   AuthClient,
   AuthError,
   ConfigError,
@@ -42,5 +44,7 @@ const exports: typeof Package & typeof Native & typeof Popup = {
   webAuthFlow,
   handlePopupCallback,
   loginWithPopup,
+  handleSilentCallback,
+  signInSilently,
 };
 installGlobal(exports);
