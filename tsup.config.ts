@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
 // The outputs, from one source:
@@ -107,5 +108,14 @@ function cdnBuild(name: string, entry: string): Options {
     treeshake: true,
     noExternal: ['oauth4webapi', 'idb-keyval'],
     outExtension: () => ({ js: '.global.js' }),
+    // No bundler stands between a CDN file and the page: the build mode is known, and folds away.
+    esbuildPlugins: [
+      {
+        name: 'cdn-build-mode',
+        setup(build) {
+          build.onResolve({ filter: /\/build-mode\.js$/ }, (args) => ({ path: join(args.resolveDir, args.path.replace(/\.js$/, '.cdn.ts')) }));
+        },
+      },
+    ],
   };
 }

@@ -64,9 +64,8 @@ export abstract class StateHub {
     checkListener(listener);
     let set = this.#events.get(type);
     if (!set) this.#events.set(type, (set = new Set()));
-    const entry = listener as (event: never) => void;
-    set.add(entry);
-    return () => void set.delete(entry);
+    set.add(listener as (event: never) => void);
+    return () => void set.delete(listener as (event: never) => void);
   }
 
   protected emit<K extends keyof AuthEvents>(type: K, event: AuthEvents[K]): void {

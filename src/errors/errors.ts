@@ -52,11 +52,13 @@ export class AuthError extends Error {
 /** An option is missing or invalid: fix the code that creates or calls the client. */
 export class ConfigError extends AuthError {
   override name = 'ConfigError';
+  // The subclasses' own properties are `declare`d and set in the constructor: the same own
+  // properties in the same order (after `name`), without a field declaration the bundle repeats.
   /** The option (or argument) at fault, e.g. `redirectUri` or `returnTo`. */
-  readonly option: string;
+  declare readonly option: string;
 
   constructor(option: string, message: string) {
-    super('invalid_config', `${option}: ${message}`);
+    super('invalid_config', option + ': ' + message);
     this.option = option;
   }
 }
@@ -65,12 +67,12 @@ export class ConfigError extends AuthError {
 export class OAuthError extends AuthError {
   override name = 'OAuthError';
   /** The provider's `error` value, e.g. `access_denied`. */
-  readonly error: string;
+  declare readonly error: string;
   /** The provider's `error_description`, if any. Provider-controlled text: never render it as HTML. */
-  readonly description: string | undefined;
+  declare readonly description: string | undefined;
 
   constructor(error: string, description: string | undefined, operation: string) {
-    super('oauth_error', `${operation}: the provider answered "${error}"`);
+    super('oauth_error', operation + ': the provider answered "' + error + '"');
     this.error = error;
     this.description = description;
   }
@@ -96,7 +98,7 @@ export class ProtocolError extends AuthError {
 export class NetworkError extends AuthError {
   override name = 'NetworkError';
   /** Epoch ms before which the SDK will not try again (during a back-off), when known. */
-  readonly retryAt: number | undefined;
+  declare readonly retryAt: number | undefined;
 
   constructor(code: AuthErrorCode, message: string, retryAt?: number) {
     super(code, message);

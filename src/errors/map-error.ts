@@ -5,9 +5,9 @@ import { isTimeout } from '../protocol/http.js';
 /**
  * The one place where errors from oauth4webapi, `fetch` and the runtime become typed SDK errors.
  * Only our own wording reaches the message: upstream `cause` objects carry response bodies, codes
- * and tokens, so they are dropped.
+ * and tokens, so they are dropped. `fallback` is the code of a response that failed validation.
  */
-export function toAuthError(error: unknown, operation: string, fallback: AuthErrorCode = 'unexpected_response'): AuthError {
+export function toAuthError(error: unknown, operation: string, fallback: AuthErrorCode): AuthError {
   if (isAuthError(error)) return error;
   // (AuthorizationResponseError too would be an OAuth error, but only validateAuthResponse throws
   // it, which the SDK does not call: src/protocol/callback.ts checks the response itself.)
@@ -15,13 +15,12 @@ export function toAuthError(error: unknown, operation: string, fallback: AuthErr
     return new OAuthError(error.error, error.error_description ?? undefined, operation);
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
-    const challengeError = error.cause[0]?.parameters.error;
-    if (challengeError) return new OAuthError(challengeError, error.cause[0]?.parameters.error_description, operation);
-    return new ProtocolError(fallback, `${operation}: authentication challenge`);
+    const challenge = error.cause[0]?.parameters;
+    if (challenge?.error) return new OAuthError(challenge.error, challenge.error_description, operation);
+    return new ProtocolError(fallback, operation + ': authentication challenge');
   }
   // A deadline that fired while oauth4webapi read the body arrives wrapped in its parse error.
-  if (isTimeout(error) || isTimeout((error as { cause?: unknown } | null)?.cause)) return new NetworkError('timeout', `${operation}: timed out`);
-  if (error instanceof oauth.OperationProcessingError) return new ProtocolError(fallback, `${operation}: ${error.message}`);
+  if (isTimeout(error) || isTimeout((error as { cause?: unknown } | null)?.cause)) return new NetworkError('timeout', operation + ': timed out');
   // Unsupported token types, raw TypeErrors (a non-URL issuer in metadata, a malformed body) are bad input, not bugs of ours.
-  return new ProtocolError(fallback, `${operation}: unexpected response`);
+  return new ProtocolError(fallback, operation + ': ' + (error instanceof oauth.OperationProcessingError ? error.message : 'unexpected response'));
 }

@@ -6,17 +6,3 @@ import { AuthError } from '../errors/errors.js';
  */
 export const browserRequired = (): AuthError =>
   new AuthError('browser_required', 'needs a browser: not available during server rendering');
-
-declare const process: { env: { NODE_ENV?: string } };
-
-/**
- * True unless a bundler built the app for production: bundlers replace `process.env.NODE_ENV`, and a
- * page without one (a script tag, an import map) throws on `process` and counts as development.
- */
-export function isDevelopment(): boolean {
-  try {
-    return process.env.NODE_ENV !== 'production';
-  } catch {
-    return true;
-  }
-}

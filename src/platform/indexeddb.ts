@@ -1,4 +1,4 @@
-import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
+import { promisifyRequest } from 'idb-keyval';
 import type { StorageAdapter } from './storage.js';
 
 const DATABASE = 'oidc-session';
@@ -15,33 +15,42 @@ const DEADLINE_MS = 5000;
  * every call.
  */
 export function indexedDbStorage(): StorageAdapter {
-  let store: UseStore | undefined;
+  let database: Promise<IDBDatabase> | undefined;
   let broken = false;
-  const run = async <T>(operation: (store: UseStore) => Promise<T>): Promise<T> => {
+  // One request in its own transaction: resolves to what a read found, or to nothing once a write's
+  // transaction has committed, so another tab reading next sees it. (Only idb-keyval's request
+  // helper: its store helper would wrap the one database this adapter opens, and its get/set/keys
+  // carry a default database and a cursor fallback for browsers without getAllKeys.)
+  const run = async <T>(mode: IDBTransactionMode, use: (store: IDBObjectStore) => IDBRequest): Promise<T> => {
     if (broken) throw new Error('IndexedDB unavailable');
     try {
-      return await withDeadline(operation((store ??= createStore(DATABASE, STORE))));
+      if (!database) {
+        const request = indexedDB.open(DATABASE);
+        request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+        database = promisifyRequest(request);
+        // A connection the browser closed (Safari does) is opened again on the next call.
+        database.then((db) => void (db.onclose = () => (database = undefined)), () => undefined);
+      }
+      // The timer is left to run out: once the operation has settled, its rejection changes nothing.
+      return await Promise.race([
+        database.then((db) => {
+          const store = db.transaction(STORE, mode).objectStore(STORE);
+          const request = use(store);
+          return promisifyRequest(mode === 'readonly' ? request : store.transaction);
+        }),
+        new Promise<never>((_, reject) => setTimeout(reject, DEADLINE_MS, new Error('timeout'))),
+      ]);
     } catch (error) {
       broken = true;
       throw error;
     }
   };
-  // idb-keyval's store and request helpers, not its get/set/keys: those carry a default database and
-  // a cursor fallback for browsers without getAllKeys, neither of which this adapter uses.
-  const read = <T>(use: (store: IDBObjectStore) => IDBRequest<T>) => run((s) => s('readonly', (store) => promisifyRequest(use(store))));
-  // A write counts once its transaction has committed, so another tab reading next sees it.
-  const write = (use: (store: IDBObjectStore) => unknown) => run((s) => s('readwrite', (store) => (use(store), promisifyRequest(store.transaction))));
   return {
-    get: (key) => read<string | undefined>((store) => store.get(key)),
-    set: (key, value) => write((store) => store.put(value, key)),
-    remove: (key) => write((store) => store.delete(key)),
-    keys: () => read((store) => store.getAllKeys() as IDBRequest<string[]>),
+    get: (key) => run('readonly', (store) => store.get(key)),
+    set: (key, value) => run('readwrite', (store) => store.put(value, key)),
+    remove: (key) => run('readwrite', (store) => store.delete(key)),
+    keys: () => run('readonly', (store) => store.getAllKeys()),
     // A pending login belongs to the tab that started it.
     pendingLoginsInSessionStorage: true,
   };
-}
-
-function withDeadline<T>(operation: Promise<T>): Promise<T> {
-  // The timer is left to run out: once the operation has settled, its rejection changes nothing.
-  return Promise.race([operation, new Promise<never>((_, reject) => setTimeout(reject, DEADLINE_MS, new Error('timeout')))]);
 }

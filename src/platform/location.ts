@@ -7,11 +7,10 @@ export function assignLocation(url: string): void {
 
 /** The current page URL, or `undefined` outside a browser. */
 export function currentHref(): string | undefined {
-  return typeof location === 'undefined' ? undefined : location.href;
+  return globalThis.location?.href;
 }
 
 /** Rewrites the address bar without a navigation or a new history entry. */
 export function replaceHref(url: string): void {
-  if (typeof history === 'undefined') return;
-  history.replaceState(history.state, '', url);
+  globalThis.history?.replaceState(history.state, '', url);
 }

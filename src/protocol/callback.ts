@@ -20,7 +20,6 @@ export async function redeemCallback(
   callback: URL,
 ): Promise<TokenGrant> {
   const client = oauthClient(options);
-  const host = options.issuer.host;
   const params = callback.searchParams;
   // The checks of oauth4webapi's validateAuthResponse, in its order, without its code in the bundle.
   // RFC 9207 §2.4: `iss`, required when the metadata promises it, is exactly this login's issuer.
@@ -35,24 +34,51 @@ export async function redeemCallback(
   const code = params.get('code');
   // The code flow only: a JARM, implicit or hybrid answer (RFC 9207 §2.4 still applies) is refused.
   if (!code || params.has('response') || params.has('id_token') || params.has('token')) throw new ProtocolError('invalid_callback', 'login: bad "code"');
+  // The code comes from the validated parameters; the verifier proves this login started here.
+  return requestTokens(
+    options,
+    metadata,
+    { grant_type: 'authorization_code', code, redirect_uri: transaction.redirectUri, code_verifier: transaction.codeVerifier },
+    'code exchange',
+    (response) =>
+      oauth.processAuthorizationCodeResponse(metadata, client, response, {
+        expectedNonce: transaction.nonce,
+        requireIdToken: true,
+        // Absent and undefined are the same to oauth4webapi: no `auth_time` check without `max_age`.
+        maxAge: transaction.maxAge as number,
+      }),
+  );
+}
+
+/**
+ * One token request, for a code exchange or a refresh: sends `form` to the token endpoint, validates
+ * the answer with `process` (oauth4webapi) and then {@link checkIdToken}. `original` (the login's
+ * claims) makes it a refresh. Every failure leaves as an SDK error (see toAuthError).
+ */
+export async function requestTokens(
+  options: ResolvedOptions,
+  metadata: ProviderMetadata,
+  form: Record<string, string>,
+  purpose: string,
+  process: (response: Response) => Promise<oauth.TokenEndpointResponse>,
+  original?: User,
+): Promise<TokenGrant> {
+  const operation = purpose + ' at ' + options.issuer.host;
   try {
-    // The code comes from the validated parameters; the verifier proves this login started here.
-    const response = await requestProvider(options, metadata.token_endpoint as string, {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: transaction.redirectUri,
-      code_verifier: transaction.codeVerifier,
+    const grant = toGrant(await process(await requestProvider(options, metadata.token_endpoint as string, form)));
+    await checkIdToken(grant.claims, grant.accessToken, {
+      alg: options.idTokenSigningAlg,
+      clientId: options.clientId,
+      nowSeconds: Math.floor(options.now() / 1000),
+      toleranceSeconds: options.clockToleranceSeconds,
+      // A refresh has the login's claims (a session record always has claims).
+      atLogin: !original,
+      operation,
+      original,
     });
-    const result = await oauth.processAuthorizationCodeResponse(metadata, client, response, {
-      expectedNonce: transaction.nonce,
-      requireIdToken: true,
-      ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
-    });
-    const grant = toGrant(result);
-    await checkIdToken(grant.claims, grant.accessToken, idTokenContext(options, true, `code exchange at ${host}`));
     return grant;
   } catch (error) {
-    throw toAuthError(error, `code exchange at ${host}`, tokenErrorCode(error));
+    throw toAuthError(error, operation, tokenErrorCode(error));
   }
 }
 
@@ -60,7 +86,7 @@ export async function redeemCallback(
 export function toGrant(result: oauth.TokenEndpointResponse): TokenGrant {
   // Far above any real token; a bigger one is an attack on memory and storage, not a session.
   for (const token of [result.access_token, result.refresh_token, result.id_token]) {
-    if (token !== undefined && token.length > MAX_TOKEN_LENGTH) throw new ProtocolError('invalid_token_response', 'token response: a token is too large');
+    if ((token?.length as number) > MAX_TOKEN_LENGTH) throw new ProtocolError('invalid_token_response', 'token response: a token is too large');
   }
   return {
     accessToken: result.access_token,
@@ -70,18 +96,6 @@ export function toGrant(result: oauth.TokenEndpointResponse): TokenGrant {
     idToken: result.id_token,
     claims: oauth.getValidatedIdTokenClaims(result) as User | undefined,
     scope: result.scope,
-  };
-}
-
-/** What {@link checkIdToken} needs to know about this client and moment. */
-export function idTokenContext(options: ResolvedOptions, atLogin: boolean, operation: string) {
-  return {
-    alg: options.idTokenSigningAlg,
-    clientId: options.clientId,
-    nowSeconds: Math.floor(options.now() / 1000),
-    toleranceSeconds: options.clockToleranceSeconds,
-    atLogin,
-    operation,
   };
 }
 

@@ -27,16 +27,26 @@ const LISTS = ['response_types_supported', 'subject_types_supported', 'id_token_
  */
 export async function discover(options: ResolvedOptions, storage: GuardedStorage, cacheKey: string, useCache = true): Promise<ProviderMetadata> {
   const given = options.metadata;
-  const operation = given ? 'the given document' : `discovery at ${options.issuer.host}`;
+  const operation = given ? 'the given document' : 'discovery at ' + options.issuer.host;
   // A copy at hand is checked on the spot: handing it to oauth4webapi as a Response would cost the
   // callback page a body read, which waits behind the page's own loading work (measured: up to 35 ms).
-  const known = given ?? (useCache ? await readCache(options, storage, cacheKey) : undefined);
+  let known: object | undefined = given;
+  // Else the stored copy, if less than a day old (checked below like any other); unreadable storage
+  // means a fetch.
+  if (!given && useCache) {
+    try {
+      const entry = parseStoredObject(await storage.get(cacheKey), 65_536);
+      const age = options.now() - (entry?.at as number);
+      const cached = entry?.metadata;
+      if (age >= 0 && age < CACHE_MAX_AGE_MS && typeof cached === 'object' && cached !== null) known = cached;
+    } catch {}
+  }
   let metadata = known as ProviderMetadata | undefined;
   try {
     if (!metadata) {
       // OpenID Connect Discovery §4: the well-known path goes after the issuer's own path.
-      const url = new URL(options.issuer.href);
-      url.pathname = `${url.pathname}/.well-known/openid-configuration`.replace('//', '/');
+      const url = new URL(options.issuer);
+      url.pathname = (url.pathname + '/.well-known/openid-configuration').replace('//', '/');
       const response = await requestProvider(options, url.href);
       // §4.2: a 200 with a JSON object; anything else fails the checks below as a TypeError.
       metadata = response.status === 200 ? await response.json() : undefined;
@@ -54,30 +64,19 @@ export async function discover(options: ResolvedOptions, storage: GuardedStorage
   return metadata as ProviderMetadata;
 }
 
-/** The stored metadata, if less than a day old (not yet checked). */
-async function readCache(options: ResolvedOptions, storage: GuardedStorage, cacheKey: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    const entry = parseStoredObject(await storage.get(cacheKey), 65_536);
-    const age = options.now() - (entry?.at as number);
-    const metadata = entry?.metadata;
-    return age >= 0 && age < CACHE_MAX_AGE_MS && typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>) : undefined;
-  } catch {
-    // Unreadable storage: fetch instead.
-    return undefined;
-  }
-}
-
 /**
  * Discovery §4.3: the issuer, as a URL, equals ours (oauth4webapi's rule). §3: the required members are
  * there with their types; the endpoints we may send a secret or the user to are https:. The session
  * server applies the same rules to the document it fetches.
  */
 export function checkMetadata(metadata: ProviderMetadata, options: Pick<ResolvedOptions, 'issuer' | 'allowInsecureRequests'>, operation: string): void {
-  const fail = (name: string, code: 'invalid_discovery' | 'insecure_endpoint' = 'invalid_discovery') => new ProtocolError(code, `${operation}: bad "${name}"`);
+  const fail = (name: string, code: 'invalid_discovery' | 'insecure_endpoint' = 'invalid_discovery') => new ProtocolError(code, operation + ': bad "' + name + '"');
   if (new URL(metadata.issuer).href !== options.issuer.href) throw fail('issuer');
-  // The first three are required.
+  // The first three are required. http: only on loopback hosts, and only when the issuer itself is
+  // such a development one.
   ENDPOINTS.forEach((name, i) => {
-    if ((i < 3 || metadata[name] !== undefined) && !isAllowedEndpoint(metadata[name], options.allowInsecureRequests)) throw fail(name, 'insecure_endpoint');
+    const url = secureUrl(metadata[name]);
+    if ((i < 3 || metadata[name] !== undefined) && !(url && (options.allowInsecureRequests || url.protocol === 'https:'))) throw fail(name, 'insecure_endpoint');
   });
   for (const name of LISTS) {
     const list = metadata[name];
@@ -87,10 +86,4 @@ export function checkMetadata(metadata: ProviderMetadata, options: Pick<Resolved
   }
   const issFlag = metadata.authorization_response_iss_parameter_supported;
   if (issFlag !== undefined && typeof issFlag !== 'boolean') throw fail('authorization_response_iss_parameter_supported');
-}
-
-function isAllowedEndpoint(value: unknown, allowLoopbackHttp: boolean): boolean {
-  // http: only on loopback hosts, and only when the issuer itself is such a development one.
-  const url = secureUrl(value);
-  return !!url && (allowLoopbackHttp || url.protocol === 'https:');
 }

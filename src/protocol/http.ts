@@ -44,17 +44,17 @@ export async function requestProvider(
     });
   } catch (error) {
     throw isTimeout(error)
-      ? new NetworkError('timeout', `request to ${host} timed out`)
-      : new NetworkError('network_error', `request to ${host} failed`);
+      ? new NetworkError('timeout', 'request to ' + host + ' timed out')
+      : new NetworkError('network_error', 'request to ' + host + ' failed');
   }
   // 429 and every 5xx say "try again later", like a dropped connection: keep the session, back off.
   // `retryAt` carries the provider's Retry-After (capped at an hour), readable when CORS exposes it.
   if (isTransientStatus(response.status)) {
     const now = options.now();
-    throw new NetworkError('network_error', `${host} is unavailable (${response.status})`, now + retryAfterMs(response.headers.get('retry-after'), now));
+    throw new NetworkError('network_error', host + ' is unavailable (' + response.status + ')', now + retryAfterMs(response.headers.get('retry-after'), now));
   }
   // A body declared over 1 MiB is never read (no real answer comes near); an undeclared one is bounded by the deadline.
-  if (Number(response.headers.get('content-length')) > 1 << 20) throw new ProtocolError('unexpected_response', `${host}: answer too large`);
+  if (Number(response.headers.get('content-length')) > 1 << 20) throw new ProtocolError('unexpected_response', host + ': answer too large');
   return response;
 }
 

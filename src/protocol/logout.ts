@@ -28,11 +28,9 @@ export function endSessionUrl(
  * Revokes the refresh token (RFC 7009), best effort: the request is sent with `keepalive` so it
  * survives the logout navigation, and its outcome is never awaited by the logout itself.
  */
-export function revokeRefreshToken(options: ResolvedOptions, metadata: ProviderMetadata, refreshToken: string): Promise<void> {
-  if (typeof metadata.revocation_endpoint !== 'string') return Promise.resolve();
+export async function revokeRefreshToken(options: ResolvedOptions, metadata: ProviderMetadata, refreshToken: string): Promise<void> {
   // The outcome is not used: the session is already gone here, whatever the provider answers.
-  return requestProvider(options, metadata.revocation_endpoint, { token: refreshToken, token_type_hint: 'refresh_token' }, true).then(
-    () => undefined,
-    () => undefined,
-  );
+  if (typeof metadata.revocation_endpoint === 'string') {
+    await requestProvider(options, metadata.revocation_endpoint, { token: refreshToken, token_type_hint: 'refresh_token' }, true).catch(() => undefined);
+  }
 }

@@ -1,10 +1,8 @@
 import * as oauth from 'oauth4webapi';
-import { idTokenContext, toGrant, tokenErrorCode } from './callback.js';
-import { checkIdToken } from './id-token-checks.js';
+import { requestTokens } from './callback.js';
 import type { ProviderMetadata } from './discovery.js';
 import { LoginRequiredError, OAuthError } from '../errors/errors.js';
-import { oauthClient, requestProvider } from './http.js';
-import { toAuthError } from '../errors/map-error.js';
+import { oauthClient } from './http.js';
 import type { ResolvedOptions } from '../client/options.js';
 import { createSessionRecord, type SessionRecord } from '../session/token-set.js';
 
@@ -16,21 +14,21 @@ import { createSessionRecord, type SessionRecord } from '../session/token-set.js
 export async function refreshSession(options: ResolvedOptions, metadata: ProviderMetadata, record: SessionRecord): Promise<SessionRecord> {
   if (record.refreshToken === undefined) throw new LoginRequiredError('expired, no refresh token');
   const client = oauthClient(options);
-  const operation = `token refresh at ${options.issuer.host}`;
   let grant;
   try {
-    const response = await requestProvider(options, metadata.token_endpoint as string, {
-      grant_type: 'refresh_token',
-      refresh_token: record.refreshToken,
-    });
-    grant = toGrant(await oauth.processRefreshTokenResponse(metadata, client, response));
-    await checkIdToken(grant.claims, grant.accessToken, { ...idTokenContext(options, false, operation), original: record.claims });
+    grant = await requestTokens(
+      options,
+      metadata,
+      { grant_type: 'refresh_token', refresh_token: record.refreshToken },
+      'token refresh',
+      (response) => oauth.processRefreshTokenResponse(metadata, client, response),
+      record.claims,
+    );
   } catch (error) {
-    const mapped = toAuthError(error, operation, tokenErrorCode(error));
-    if (mapped instanceof OAuthError && mapped.error === 'invalid_grant') {
+    if (error instanceof OAuthError && error.error === 'invalid_grant') {
       throw new LoginRequiredError('the provider ended the session');
     }
-    throw mapped;
+    throw error;
   }
   return createSessionRecord(grant, { issuer: record.issuer, clientId: record.clientId, now: options.now(), sid: record.sid }, record);
 }

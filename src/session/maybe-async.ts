@@ -6,9 +6,6 @@ export type MaybePromise<T> = T | Promise<T>;
  * (sessionStorage) restore the session in the same tick, so apps do not flash a loading state.
  */
 export function mapMaybeAsync<T, R>(value: MaybePromise<T>, fn: (value: T) => R): MaybePromise<R> {
-  return isPromiseLike(value) ? Promise.resolve(value).then(fn) : fn(value);
-}
-
-function isPromiseLike<T>(value: MaybePromise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
+  // Any thenable counts as a promise.
+  return typeof (value as { then?: unknown } | null)?.then === 'function' ? Promise.resolve(value).then(fn) : fn(value as T);
 }

@@ -59,11 +59,6 @@ export function createSessionRecord(
   context: { issuer: string; clientId: string; now: number; sid: string },
   previous?: SessionRecord,
 ): SessionRecord {
-  // A login always has an ID token (required when redeeming the code); a refresh may reuse the old one.
-  const idToken = (grant.idToken ?? previous?.idToken) as string;
-  const claims = (grant.claims ?? previous?.claims) as User;
-  const refreshToken = grant.refreshToken ?? previous?.refreshToken;
-  const scope = grant.scope ?? previous?.scope;
   return {
     v: 1,
     issuer: context.issuer,
@@ -75,10 +70,11 @@ export function createSessionRecord(
     tokenType: grant.tokenType,
     receivedAt: context.now,
     expiresAt: context.now + Math.min(grant.expiresIn ?? ASSUMED_LIFETIME_SECONDS, MAX_LIFETIME_SECONDS) * 1000,
-    refreshToken,
-    idToken,
-    claims,
-    scope,
+    refreshToken: grant.refreshToken ?? previous?.refreshToken,
+    // A login always has an ID token (required when redeeming the code); a refresh may reuse the old one.
+    idToken: (grant.idToken ?? previous?.idToken) as string,
+    claims: (grant.claims ?? previous?.claims) as User,
+    scope: grant.scope ?? previous?.scope,
   };
 }
 
@@ -111,9 +107,7 @@ export function isUsable(record: SessionRecord, now: number, leewaySeconds: numb
 }
 
 /** Serialises a record for storage. */
-export function serializeSessionRecord(record: SessionRecord): string {
-  return JSON.stringify(record);
-}
+export const serializeSessionRecord: (record: SessionRecord) => string = JSON.stringify;
 
 /**
  * Reads a stored record back. Storage is untrusted (other scripts, extensions, older versions), so any
