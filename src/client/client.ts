@@ -34,7 +34,8 @@ import { loadSession } from '../session/token-store.js';
 import type { MaybePromise } from '../session/maybe-async.js';
 import { logoutResult } from '../protocol/logout-return.js';
 import { clearTransactions, hasPendingTransaction, saveTransaction, takeTransaction } from '../session/transaction.js';
-import { browserRequired, isDevelopment } from '../platform/browser.js';
+import { browserRequired } from '../platform/browser.js';
+import { isDevelopment } from '../platform/build-mode.js';
 
 /** Options of {@link AuthClient.login}. */
 export interface LoginOptions {
@@ -179,7 +180,7 @@ export class AuthClient extends StateHub {
     const redirectUri = checkOverrides(options);
     const metadata = await this.#discover();
     const request = await createLoginRequest(this.#options, metadata, { returnTo, params, redirectUri });
-    await Promise.all([saveTransaction(this.#transactionStorage, this.#keys, request.transaction), this.#transactionStorage.remove(`${this.#keys}logout`)]);
+    await Promise.all([saveTransaction(this.#transactionStorage, this.#keys, request.transaction), this.#transactionStorage.remove(this.#keys + 'logout')]);
     const callback = await this.#navigate(request.url, options.navigate);
     return callback ? this.handleCallback(callback) : undefined;
   }
@@ -232,9 +233,13 @@ export class AuthClient extends StateHub {
       throw new ProtocolError('invalid_callback', 'login: the callback is not a URL');
     }
     if (!entry[2] && !isCallback(callback)) {
-      const sent = await this.#transactionStorage.get(`${this.#keys}logout`);
+      // A deep link (not the page's own URL) is a logout return only at a post-logout redirect URI.
+      const sent =
+        fromPage || this.#options.postLogoutRedirectUris.some((uri) => atRedirectUri(callback, uri))
+          ? await this.#transactionStorage.get(this.#keys + 'logout')
+          : undefined;
       if (sent === undefined) return { kind: 'none' };
-      await this.#transactionStorage.remove(`${this.#keys}logout`);
+      await this.#transactionStorage.remove(this.#keys + 'logout');
       // Our logout's return: its `state` must not stay where it looks like a login response.
       if (fromPage) replaceHref((entry[1] = withoutResponseParams(callback)));
       return logoutResult(callback, sent);
@@ -257,7 +262,9 @@ export class AuthClient extends StateHub {
     const state = callback.searchParams.get('state');
     if (!state) throw new ProtocolError('state_missing', 'login: no "state"');
     const now = this.#options.now();
-    const transaction = await takeTransaction(this.#transactionStorage, this.#keys, state, now);
+    // A deep link at another path or scheme is not this login's answer (RFC 8252 §7.1), and costs it nothing.
+    const transaction = await takeTransaction(this.#transactionStorage, this.#keys, state, now, (t) => atRedirectUri(callback, t.redirectUri));
+    if (transaction === 'elsewhere') throw new ProtocolError('invalid_callback', 'login: not the redirect URI');
     if (transaction === 'expired') throw new ProtocolError('transaction_expired', 'login: expired, start again');
     if (transaction === undefined) {
       const pending = await hasPendingTransaction(this.#transactionStorage, this.#keys);
@@ -266,8 +273,6 @@ export class AuthClient extends StateHub {
         pending ? 'login: unknown "state"' : 'login: none pending',
       );
     }
-    // A deep link at another path or scheme is not this login's answer (RFC 8252 §7.1).
-    if (!atRedirectUri(callback, transaction.redirectUri)) throw new ProtocolError('invalid_callback', 'login: not the redirect URI');
     const metadata = await this.#discover();
     if (transaction.issuer !== metadata.issuer) {
       throw new ProtocolError('issuer_mismatch', 'login: another issuer');
@@ -326,7 +331,7 @@ export class AuthClient extends StateHub {
     const state = randomValue();
     const cleared = await Promise.allSettled([
       this.#end('user', false),
-      clearTransactions(this.#transactionStorage, this.#keys).then(() => this.#transactionStorage.set(`${this.#keys}logout`, state)),
+      clearTransactions(this.#transactionStorage, this.#keys).then(() => this.#transactionStorage.set(this.#keys + 'logout', state)),
     ]);
     // Leaving must not depend on the provider: without metadata we still go to the post-logout page.
     const metadata = await this.#discover().catch(() => undefined);
@@ -414,7 +419,7 @@ export class AuthClient extends StateHub {
    */
   async #persist(record: SessionRecord): Promise<void> {
     try {
-      await this.#sessionStorage.set(`${this.#keys}session`, serializeSessionRecord(record));
+      await this.#sessionStorage.set(this.#keys + 'session', serializeSessionRecord(record));
     } catch (error) {
       await this.#clear().catch(ignore);
       this.emit('warning', { error: error as AuthError });
@@ -422,11 +427,11 @@ export class AuthClient extends StateHub {
   }
 
   #load(): MaybePromise<SessionRecord | undefined> {
-    return loadSession(this.#sessionStorage, `${this.#keys}session`, { issuer: this.#options.issuer.href, clientId: this.#options.clientId });
+    return loadSession(this.#sessionStorage, this.#keys + 'session', { issuer: this.#options.issuer.href, clientId: this.#options.clientId });
   }
 
   #clear(): Promise<void> {
-    return this.#sessionStorage.remove(`${this.#keys}session`);
+    return this.#sessionStorage.remove(this.#keys + 'session');
   }
 
   #fresh(record: SessionRecord): boolean {
@@ -438,7 +443,7 @@ export class AuthClient extends StateHub {
     if (await hasPendingTransaction(this.#transactionStorage, this.#keys).catch(ignore)) {
       const error = new AuthError('callback_unhandled', 'login: callback not handled; call handleRedirect() at app start');
       this.emit('warning', { error });
-      if (isDevelopment()) console.warn(`oidc-session: ${error.message}`);
+      if (isDevelopment()) console.warn('oidc-session: ' + error.message);
     }
     this.#settleCallback();
   }
@@ -495,7 +500,7 @@ export class AuthClient extends StateHub {
   #markBeacon(record: SessionRecord | undefined, out: number): Promise<unknown> {
     const beacon = beaconFor(record, out);
     return this.#perTab
-      ? Promise.all([writeBeacon(this.#hintStorage, `${this.#keys}beacon`, beacon), writeBeacon(this.#beaconStorage, `${this.#keys}beacon`, beacon)])
+      ? Promise.all([writeBeacon(this.#hintStorage, this.#keys + 'beacon', beacon), writeBeacon(this.#beaconStorage, this.#keys + 'beacon', beacon)])
       : Promise.resolve();
   }
 
@@ -546,7 +551,7 @@ export class AuthClient extends StateHub {
   async #revalidate(): Promise<void> {
     await this.#ready();
     if (this.#perTab) {
-      const verdict = compareWithBeacon(this.#record, await readBeacon(this.#hintStorage, `${this.#keys}beacon`), this.#sharing);
+      const verdict = compareWithBeacon(this.#record, await readBeacon(this.#hintStorage, this.#keys + 'beacon'), this.#sharing);
       if (verdict === 'ended' && this.#record) await this.#end('user', true);
       if (verdict === 'stale') this.#post({ type: 'hello' });
     } else {
@@ -558,7 +563,7 @@ export class AuthClient extends StateHub {
 
   /** Asks open tabs for the live session if the beacon says one exists; resolves with it, or undefined. */
   async #adoptFromTabs(waitMs: number): Promise<SessionRecord | undefined> {
-    const beacon = await readBeacon(this.#hintStorage, `${this.#keys}beacon`);
+    const beacon = await readBeacon(this.#hintStorage, this.#keys + 'beacon');
     return beacon && compareWithBeacon(this.#record, beacon, true) === 'stale' ? this.#awaitBeacon(beacon, waitMs) : undefined;
   }
 
@@ -622,7 +627,7 @@ export class AuthClient extends StateHub {
   #runRefresh(current: SessionRecord): Promise<SessionRecord> {
     let handOver!: (record: SessionRecord) => void;
     const renewed = new Promise<SessionRecord>((resolve) => (handOver = resolve));
-    const locked = withLock(`${this.#keys}refresh`, this.#options.requestTimeoutMs * 2, async () => {
+    const locked = withLock(this.#keys + 'refresh', this.#options.requestTimeoutMs * 2, async () => {
       const stored = await this.#load();
       if (stored === undefined) {
         await this.#end('expired', true).catch(ignore);
@@ -633,7 +638,7 @@ export class AuthClient extends StateHub {
         return stored;
       }
       if (this.#perTab) {
-        const beacon = await readBeacon(this.#beaconStorage, `${this.#keys}beacon`);
+        const beacon = await readBeacon(this.#beaconStorage, this.#keys + 'beacon');
         const verdict = compareWithBeacon(stored, beacon, this.#sharing);
         if (verdict === 'ended') {
           await this.#end('user', true).catch(ignore);
@@ -689,7 +694,7 @@ export class AuthClient extends StateHub {
 
   #discover(): Promise<ProviderMetadata> {
     // Cached for the client's life once it succeeds; a failure is retried on the next call.
-    this.#metadata ??= discover(this.#options, this.#sessionStorage, `${this.#keys}discovery`).catch((error: AuthError) => {
+    this.#metadata ??= discover(this.#options, this.#sessionStorage, this.#keys + 'discovery').catch((error: AuthError) => {
       this.#metadata = undefined;
       throw error;
     });
@@ -704,7 +709,7 @@ export class AuthClient extends StateHub {
     const origin = this.#options.appOrigin;
     if (returnTo !== undefined) {
       const path = sameOriginPath(returnTo, origin);
-      if (path === undefined) throw new ConfigError('returnTo', `must be a path or URL on ${origin}`);
+      if (path === undefined) throw new ConfigError('returnTo', 'must be a path or URL on ' + origin);
       return path;
     }
     return sameOriginPath(currentHref(), origin) ?? '/';

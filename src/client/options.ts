@@ -132,9 +132,12 @@ export const secureUrl = (value: unknown): URL | undefined => {
 // RFC 8252 §7.1: a native app's private-use scheme is a domain name it controls, reversed
 // (`com.example.app:`); a bare word (`myapp:`) can be claimed by any other app on the device. The URL
 // parser has already checked the scheme's characters.
+// Labels of letters and digits, inner hyphens allowed (\w is [a-z0-9] here: the URL parser allows no
+// `_` in a scheme and lowercases it).
+const REVERSE_DNS = /^(\w+(-+\w+)*\.)+\w+(-+\w+)*:$/;
 const appUrl: Check = (v) => {
   const url = toUrl(v);
-  return isSecure(url) || /\.[^:]/.test(String(url?.protocol)) ? undefined : SECURE_ONLY + ', or com.example.app:/path';
+  return !url?.href.includes('#') && (isSecure(url) || REVERSE_DNS.test(String(url?.protocol))) ? undefined : SECURE_ONLY + ', or com.example.app:/path; no #fragment';
 };
 
 /** One check per option; the keys are also the list of known options. */
@@ -182,7 +185,7 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
   // A private-use scheme has no origin ("null"): its post-logout return is the redirect URI itself, and
   // its returnTo a path (held against a stand-in origin; a native app's page may be capacitor: or file:).
   const native = redirect.origin == 'null';
-  const postLogout = input.postLogoutRedirectUri ?? (native ? redirect.href : `${redirect.origin}/`);
+  const postLogout = input.postLogoutRedirectUri ?? (native ? redirect.href : redirect.origin + '/');
   // The options as given (every one checked above), then the defaults and the derived values.
   return {
     ...input,

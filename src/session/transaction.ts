@@ -29,7 +29,7 @@ const MAX_FIELD_LENGTH = 2048;
  * in the built-in modes it lives in sessionStorage and ends with the tab anyway.
  */
 export async function saveTransaction(storage: GuardedStorage, prefix: KeyPrefix, txn: Transaction): Promise<void> {
-  await storage.set(`${prefix}txn:` + txn.state, JSON.stringify(txn));
+  await storage.set(prefix + 'txn:' + txn.state, JSON.stringify(txn));
 }
 
 /**
@@ -41,33 +41,13 @@ export async function takeTransaction(
   prefix: KeyPrefix,
   state: string,
   now: number,
-): Promise<Transaction | 'expired' | undefined> {
+  belongs: (txn: Transaction) => boolean,
+): Promise<Transaction | 'expired' | 'elsewhere' | undefined> {
   if (state.length > MAX_FIELD_LENGTH) return undefined;
-  const key = `${prefix}txn:` + state;
+  const key = prefix + 'txn:' + state;
   const raw = await storage.get(key);
   if (raw === undefined) return undefined;
-  await storage.remove(key);
-  const txn = parseTransaction(raw);
-  if (!txn || txn.state !== state) return undefined;
-  return isExpired(txn, now) ? 'expired' : txn;
-}
-
-/** True when any login is pending in this storage. */
-export async function hasPendingTransaction(storage: GuardedStorage, prefix: KeyPrefix): Promise<boolean> {
-  return (await storage.keys(`${prefix}txn:`)).length > 0;
-}
-
-/** Removes every pending transaction (logout leaves no verifier behind). */
-export async function clearTransactions(storage: GuardedStorage, prefix: KeyPrefix): Promise<void> {
-  for (const key of await storage.keys(`${prefix}txn:`)) await storage.remove(key);
-}
-
-function isExpired(txn: Transaction, now: number): boolean {
-  return Math.abs(now - txn.createdAt) > TRANSACTION_MAX_AGE_MS;
-}
-
-/** Stored values are untrusted: anything but a well-formed record is ignored. */
-function parseTransaction(raw: string | undefined): Transaction | undefined {
+  // Stored values are untrusted: anything but a well-formed record of this state is ignored.
   const t = parseStoredObject(raw, 8 * MAX_FIELD_LENGTH);
   const isField = (value: unknown) => isBoundedString(value, MAX_FIELD_LENGTH);
   const ok =
@@ -80,6 +60,21 @@ function parseTransaction(raw: string | undefined): Transaction | undefined {
     isField(t.redirectUri) &&
     typeof t.returnTo === 'string' &&
     (t.maxAge === undefined || isNonNegative(t.maxAge)) &&
-    isNonNegative(t.createdAt);
-  return ok ? (t as unknown as Transaction) : undefined;
+    isNonNegative(t.createdAt) &&
+    t.state === state;
+  // A response that arrived elsewhere (another path or scheme) is not this login's: it stays pending.
+  if (ok && !belongs(t as unknown as Transaction)) return 'elsewhere';
+  await storage.remove(key);
+  if (!ok) return undefined;
+  return Math.abs(now - (t.createdAt as number)) > TRANSACTION_MAX_AGE_MS ? 'expired' : (t as unknown as Transaction);
+}
+
+/** True when any login is pending in this storage. */
+export async function hasPendingTransaction(storage: GuardedStorage, prefix: KeyPrefix): Promise<boolean> {
+  return (await storage.keys(prefix + 'txn:')).length > 0;
+}
+
+/** Removes every pending transaction (logout leaves no verifier behind). */
+export async function clearTransactions(storage: GuardedStorage, prefix: KeyPrefix): Promise<void> {
+  for (const key of await storage.keys(prefix + 'txn:')) await storage.remove(key);
 }

@@ -15,6 +15,7 @@ export const CASE_IDS = [
   'DP-01', 'DP-02', 'DP-03', 'DP-04', 'DP-05', 'DP-06',
   'ST-01', 'ST-02', 'ST-03',
   'FZ-02',
+  'NA-01', 'NA-02', 'NA-03', 'NA-04', 'NA-05', 'NA-06', 'NA-07', 'NA-08', 'NA-09', 'NA-10',
 ] as const;
 
 const NO_DPOP = 'DPoP (sender-constrained tokens) is not implemented yet; the SDK sends Bearer tokens only.';

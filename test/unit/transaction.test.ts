@@ -13,15 +13,15 @@ describe('transactions', () => {
   it('are taken once: a second take finds nothing', async () => {
     const storage = guardStorage(inspectableStorage());
     await saveTransaction(storage, keys, txn('s1'));
-    expect(await takeTransaction(storage, keys, 's1', 1)).toMatchObject({ state: 's1' });
-    expect(await takeTransaction(storage, keys, 's1', 1)).toBeUndefined();
+    expect(await takeTransaction(storage, keys, 's1', 1, () => true)).toMatchObject({ state: 's1' });
+    expect(await takeTransaction(storage, keys, 's1', 1, () => true)).toBeUndefined();
   });
 
   it('are refused when too old, and removed when taken', async () => {
     const adapter = inspectableStorage();
     const storage = guardStorage(adapter);
     await saveTransaction(storage, keys, txn('old', 0));
-    expect(await takeTransaction(storage, keys, 'old', TRANSACTION_MAX_AGE_MS + 1)).toBe('expired');
+    expect(await takeTransaction(storage, keys, 'old', TRANSACTION_MAX_AGE_MS + 1, () => true)).toBe('expired');
     expect(adapter.map.size).toBe(0);
   });
 
@@ -29,9 +29,9 @@ describe('transactions', () => {
     const adapter = inspectableStorage();
     const storage = guardStorage(adapter);
     adapter.map.set(`${keys}txn:s`, '{"v":1,"state":"s"}');
-    expect(await takeTransaction(storage, keys, 's', 0)).toBeUndefined();
+    expect(await takeTransaction(storage, keys, 's', 0, () => true)).toBeUndefined();
     adapter.map.set(`${keys}txn:t`, JSON.stringify({ ...txn('other'), state: 'other' }));
-    expect(await takeTransaction(storage, keys, 't', 0)).toBeUndefined();
+    expect(await takeTransaction(storage, keys, 't', 0, () => true)).toBeUndefined();
   });
 
   it('are all removed by clearTransactions, and only ours', async () => {
