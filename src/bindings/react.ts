@@ -203,10 +203,13 @@ export function AuthProvider({ client, onRedirect, children }: AuthProviderProps
       setError(undefined);
       // Never rejects, as in the other bindings: a UI calls it from a click, and the failure is for
       // the UI to show (`error`), not an unhandled rejection.
-      const started = client.login(options).catch((reason: unknown) => {
-        if (logins.get(client) === started) logins.delete(client);
-        setError(asError(reason));
-      });
+      const started: Promise<void> = client.login(options).then(
+        () => undefined,
+        (reason: unknown) => {
+          if (logins.get(client) === started) logins.delete(client);
+          setError(asError(reason));
+        },
+      );
       logins.set(client, started);
       return started;
     },

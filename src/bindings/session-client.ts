@@ -11,7 +11,8 @@ export interface SessionClient {
   readonly state: AuthState;
   subscribe(listener: StateListener): () => void;
   on<K extends keyof AuthEvents>(type: K, listener: (event: AuthEvents[K]) => void): () => void;
-  login(options?: LoginOptions): Promise<void>;
+  /** Resolves when navigation starts; `AuthClient` resolves with the login when `navigate` brought the callback back. */
+  login(options?: LoginOptions): Promise<unknown>;
   logout(options?: LogoutOptions): Promise<void>;
   getAccessToken(options?: GetAccessTokenOptions): Promise<string>;
   getUser(): Promise<User | undefined>;
