@@ -1,4 +1,3 @@
-import { beaconFor, compareWithBeacon, readBeacon, writeBeacon, type Beacon } from '../tabs/beacon.js';
 import { redeemCallback } from '../protocol/callback.js';
 import { atRedirectUri, checkResponseParams, withoutResponseParams } from '../protocol/callback-url.js';
 import { discover, type ProviderMetadata } from '../protocol/discovery.js';
@@ -8,17 +7,16 @@ import { guardStorage, type GuardedStorage } from '../session/guarded-storage.js
 import { createLoginRequest, randomValue } from '../protocol/login.js';
 import { endSessionUrl, revokeRefreshToken } from '../protocol/logout.js';
 import { checkAuthorizationParams, checkOverrides, resolveOptions, type AuthClientOptions, type Navigate, type ResolvedOptions } from './options.js';
-import { indexedDbStorage } from '../platform/indexeddb.js';
 import { assignLocation, currentHref, replaceHref } from '../platform/location.js';
 import { withLock } from '../platform/lock.js';
 import { onPageWake } from '../platform/page-wake.js';
-import { openTabChannel, type TabChannel } from '../platform/tab-channel.js';
 import { webStorageAdapter } from '../platform/storage.js';
 import { refreshSession } from '../protocol/refresh.js';
 import { nextAttemptAt } from '../protocol/retry-policy.js';
 import { sameOriginPath } from '../protocol/return-to.js';
 import { keyPrefix, type KeyPrefix } from '../session/storage-keys.js';
-import { parseTabMessage, type TabMessage } from '../tabs/tab-message.js';
+import type { TabMessage } from '../tabs/tab-message.js';
+import { tabSync, type TabSync } from '../tabs/tab-sync.js';
 import {
   createSessionRecord,
   isFresh,
@@ -125,14 +123,8 @@ export class AuthClient extends StateHub {
   #handled: Handled | undefined;
   #metadata: Promise<ProviderMetadata> | undefined;
   #refreshing: Promise<SessionRecord> | undefined;
-  /** True for sessionStorage, memory and other per-tab adapters: each tab keeps its own copy, kept in step by messages. */
-  readonly #perTab: boolean;
-  /** The beacon where it is consistent across tabs (IndexedDB), read under the refresh lock. */
-  readonly #beaconStorage: GuardedStorage;
-  /** A copy of it that is fast to read (localStorage), for the checks at start and on wake-up. */
-  readonly #hintStorage: GuardedStorage;
-  readonly #tabId = randomValue();
-  #channel: TabChannel | undefined;
+  /** The other tabs of this app: messages, the beacon, hand-overs. */
+  readonly #tabs: TabSync;
   #stopWake: (() => void) | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #disposed = false;
@@ -148,9 +140,16 @@ export class AuthClient extends StateHub {
     const adapter = this.#options.storage ?? webStorageAdapter();
     this.#sessionStorage = guardStorage(adapter);
     this.#transactionStorage = adapter.pendingLoginsInSessionStorage ? guardStorage(webStorageAdapter()) : this.#sessionStorage;
-    this.#perTab = adapter.perTab === true;
-    this.#beaconStorage = guardStorage(indexedDbStorage());
-    this.#hintStorage = guardStorage(webStorageAdapter('localStorage'));
+    this.#tabs = tabSync(
+      `oidc-session:v1:${this.#options.issuer.href}:${this.#options.clientId}`,
+      this.#keys + 'beacon',
+      adapter.perTab === true,
+      this.#options.shareSessionAcrossTabs,
+      (message) => this.#receive(message).catch(ignore),
+      () => this.#record,
+      // An arrow property: bound already.
+      this.subscribe,
+    );
   }
 
   /**
@@ -159,8 +158,7 @@ export class AuthClient extends StateHub {
    */
   dispose(): void {
     this.#disposed = true;
-    this.#channel?.close();
-    this.#channel = undefined;
+    this.#tabs.close_();
     this.#stopWake?.();
     clearTimeout(this.#timer);
   }
@@ -286,9 +284,9 @@ export class AuthClient extends StateHub {
     });
     await this.#persist(record);
     // Not awaited: no other tab holds a copy of this new session yet, so none can be behind it.
-    void this.#markBeacon(record, 0);
+    void this.#tabs.mark_(record, 0);
     this.#commit(record);
-    this.#announce(record);
+    this.#tabs.announce_(record);
     this.emit('login', { user: record.claims, remote: false });
     return { kind: 'login', user: record.claims, returnTo: sameOriginPath(transaction.returnTo, this.#options.appOrigin) ?? '/' };
   }
@@ -353,17 +351,15 @@ export class AuthClient extends StateHub {
       // Unless the app has started handling it by then.
       setTimeout(() => void (this.#handled?.[2] || this.#warnUnhandled()), UNHANDLED_CALLBACK_MS);
     }
+    // Not after dispose(), which also removes these page listeners.
     if (!this.#disposed) {
-      this.#connect();
+      this.#tabs.connect_();
       this.#stopWake = onPageWake(
         () => {
-          this.#connect();
+          this.#tabs.connect_();
           void this.#revalidate().catch(ignore);
         },
-        () => {
-          this.#channel?.close();
-          this.#channel = undefined;
-        },
+        () => this.#tabs.close_(),
       );
     }
     // Unreadable storage means no session here, and a warning for the app, sent a moment later so
@@ -383,14 +379,6 @@ export class AuthClient extends StateHub {
     }
   }
 
-  /** Opens the channel to the other tabs unless it is open (or the client disposed). */
-  #connect(): void {
-    if (this.#channel || this.#disposed) return;
-    this.#channel = openTabChannel(`oidc-session:v1:${this.#options.issuer.href}:${this.#options.clientId}`, (data) =>
-      this.#receive(parseTabMessage(data)).catch(ignore),
-    );
-  }
-
   #restore(record: SessionRecord | undefined): Promise<void> | undefined {
     // A login or logout that finished while storage was being read wins.
     if (this.state !== LOADING) return undefined;
@@ -400,15 +388,15 @@ export class AuthClient extends StateHub {
       void this.#clear().catch(ignore);
       record = undefined;
     }
-    if (record || !this.#sharing) {
+    if (record || !this.#tabs.sharing_) {
       this.#commit(record);
       // This copy may be behind the other tabs' (a duplicated tab, a tab that slept): check quietly.
       void this.#revalidate().catch(ignore);
       return undefined;
     }
     // Nothing here, but an open sibling may hold the live session: ask before saying "anonymous".
-    return this.#adoptFromTabs(ADOPT_ON_START_MS).then((adopted) => {
-      if (this.state === LOADING) this.#commit(adopted);
+    return this.#tabs.catchUp_(record, ADOPT_ON_START_MS).then((caught) => {
+      if (this.state === LOADING) this.#commit(typeof caught === 'object' ? caught : undefined);
     });
   }
 
@@ -481,35 +469,14 @@ export class AuthClient extends StateHub {
     );
   }
 
-  /** True when whole sessions travel between tabs: per-tab storage, sharing on, a channel open. */
-  get #sharing(): boolean {
-    return this.#perTab && this.#options.shareSessionAcrossTabs && this.#channel !== undefined;
-  }
-
-  #post(message: { type: 'hello' | 'changed' } | { type: 'session'; record: string } | { type: 'logout'; reason: 'user' | 'expired'; at: number }): void {
-    this.#channel?.postMessage({ v: 1, from: this.#tabId, ...message });
-  }
-
-  /** Tells the other tabs about a new session: the whole record when they keep copies, else "re-read". */
-  #announce(record: SessionRecord): void {
-    if (this.#sharing) this.#post({ type: 'session', record: serializeSessionRecord(record) });
-    else if (!this.#perTab) this.#post({ type: 'changed' });
-  }
-
-  /** Records the newest session state (or a logout at `out`) where every tab can check it. */
-  #markBeacon(record: SessionRecord | undefined, out: number): Promise<unknown> {
-    const beacon = beaconFor(record, out);
-    return this.#perTab
-      ? Promise.all([writeBeacon(this.#hintStorage, this.#keys + 'beacon', beacon), writeBeacon(this.#beaconStorage, this.#keys + 'beacon', beacon)])
-      : Promise.resolve();
-  }
-
-  async #receive(message: TabMessage | undefined): Promise<void> {
-    if (!message || message.from === this.#tabId || this.#disposed) return;
+  /** What another tab said, applied to this tab's session. */
+  async #receive(message: TabMessage): Promise<void> {
+    if (this.#disposed) return;
     // Not #ready(): a new tab's restore may be waiting for this very message (the sibling's session).
     this.begin();
     await this.#loaded;
-    if (!this.#perTab) {
+    const tabs = this.#tabs;
+    if (!tabs.perTab_) {
       // The shared store is the truth: whatever happened, read it again.
       if (message.type === 'changed' || message.type === 'logout') await this.#reloadShared(message.type === 'logout' ? message.reason : 'user');
       return;
@@ -517,11 +484,11 @@ export class AuthClient extends StateHub {
     const record = this.#record;
     if (message.type === 'logout') {
       // A user's logout ends every tab's session; an expiry only the shared one.
-      if (record && record.loginAt <= message.at && (message.reason === 'user' || this.#sharing)) await this.#end(message.reason, true);
-    } else if (!this.#sharing) {
+      if (record && record.loginAt <= message.at && (message.reason === 'user' || tabs.sharing_)) await this.#end(message.reason, true);
+    } else if (!tabs.sharing_) {
       return;
     } else if (message.type === 'hello') {
-      if (record) this.#post({ type: 'session', record: serializeSessionRecord(record) });
+      if (record) tabs.post_({ type: 'session', record: serializeSessionRecord(record) });
     } else if (message.type === 'session') {
       const incoming = parseSessionRecord(message.record, { issuer: this.#options.issuer.href, clientId: this.#options.clientId });
       if (incoming && isNewer(incoming, this.#record) && isUsable(incoming, this.#options.now(), this.#options.leewaySeconds)) {
@@ -550,42 +517,15 @@ export class AuthClient extends StateHub {
    */
   async #revalidate(): Promise<void> {
     await this.#ready();
-    if (this.#perTab) {
-      const verdict = compareWithBeacon(this.#record, await readBeacon(this.#hintStorage, this.#keys + 'beacon'), this.#sharing);
-      if (verdict === 'ended' && this.#record) await this.#end('user', true);
-      if (verdict === 'stale') this.#post({ type: 'hello' });
+    const tabs = this.#tabs;
+    if (tabs.perTab_) {
+      // Not waiting for a sibling's answer (0 ms): its message brings the newer session in.
+      if ((await tabs.catchUp_(this.#record, 0)) === 'ended' && this.#record) await this.#end('user', true);
     } else {
       await this.#reloadShared('user');
     }
     const record = this.#record;
     if (record?.refreshToken && !this.#fresh(record)) void this.getAccessToken().catch(ignore);
-  }
-
-  /** Asks open tabs for the live session if the beacon says one exists; resolves with it, or undefined. */
-  async #adoptFromTabs(waitMs: number): Promise<SessionRecord | undefined> {
-    const beacon = await readBeacon(this.#hintStorage, this.#keys + 'beacon');
-    return beacon && compareWithBeacon(this.#record, beacon, true) === 'stale' ? this.#awaitBeacon(beacon, waitMs) : undefined;
-  }
-
-  /**
-   * Waits (at most `waitMs`) until this tab holds the session the beacon describes, asking the other
-   * tabs for it unless it is already here (a message may have brought it a moment ago).
-   */
-  #awaitBeacon(beacon: Beacon, waitMs: number): Promise<SessionRecord | undefined> {
-    let stop: () => void = ignore;
-    let found: SessionRecord | undefined;
-    return new Promise<SessionRecord | undefined>((resolve) => {
-      const timer = setTimeout(resolve, waitMs);
-      // subscribe() checks at once (the session may already be here), then on every change.
-      stop = this.subscribe(() => {
-        const record = this.#record;
-        if (record?.sid === beacon.sid && record.gen >= beacon.gen) {
-          clearTimeout(timer);
-          resolve((found = record));
-        }
-      });
-      if (!found) this.#post({ type: 'hello' });
-    }).finally(() => stop());
   }
 
   /**
@@ -637,21 +577,19 @@ export class AuthClient extends StateHub {
         this.#adopt(stored);
         return stored;
       }
-      if (this.#perTab) {
-        const beacon = await readBeacon(this.#beaconStorage, this.#keys + 'beacon');
-        const verdict = compareWithBeacon(stored, beacon, this.#sharing);
-        if (verdict === 'ended') {
-          await this.#end('user', true).catch(ignore);
-          throw new LoginRequiredError('signed out in another tab');
-        }
-        if (beacon && verdict === 'stale') {
-          // Another tab already spent this refresh token: using it again would look like theft to the provider.
-          const adopted = this.#sharing ? await this.#awaitBeacon(beacon, ADOPT_ON_REFRESH_MS) : undefined;
-          if (adopted) return adopted;
-          await this.#end('expired', true).catch(ignore);
-          throw new LoginRequiredError('renewed in a tab that is gone');
-        }
+      const tabs = this.#tabs;
+      const caught = await tabs.catchUp_(stored, ADOPT_ON_REFRESH_MS, true);
+      if (caught === 'ended') {
+        await this.#end('user', true).catch(ignore);
+        throw new LoginRequiredError('signed out in another tab');
       }
+      if (caught === 'stale') {
+        // Another tab already spent this refresh token, and none handed the newer copy over: using it
+        // again would look like theft to the provider.
+        await this.#end('expired', true).catch(ignore);
+        throw new LoginRequiredError('renewed in a tab that is gone');
+      }
+      if (caught !== 'current') return caught;
       const metadata = await this.#discover();
       let next: SessionRecord;
       try {
@@ -662,12 +600,12 @@ export class AuthClient extends StateHub {
       }
       await this.#persist(next);
       this.#commit(next);
-      this.#announce(next);
+      tabs.announce_(next);
       this.emit('refresh', { expiresAt: next.expiresAt });
       // The callers can go on; the lock is held until the beacon is written, so that a tab that takes
       // it next sees this refresh.
       handOver(next);
-      await this.#markBeacon(next, 0);
+      await tabs.mark_(next, 0);
       return next;
     });
     return Promise.race([renewed, locked]);
@@ -684,9 +622,10 @@ export class AuthClient extends StateHub {
       await this.#clear();
     } finally {
       this.#commit(undefined);
-      if (!remote && (reason === 'user' || !this.#perTab || this.#sharing)) {
-        if (reason === 'user' || this.#sharing) await this.#markBeacon(previous, at);
-        this.#post({ type: 'logout', reason, at });
+      const tabs = this.#tabs;
+      if (!remote && (reason === 'user' || !tabs.perTab_ || tabs.sharing_)) {
+        if (reason === 'user' || tabs.sharing_) await tabs.mark_(previous, at);
+        tabs.post_({ type: 'logout', reason, at });
       }
       if (previous) this.emit('logout', { reason, remote });
     }
@@ -717,14 +656,12 @@ export class AuthClient extends StateHub {
 
   #postLogoutTarget(returnTo: string | undefined): string {
     const allowed = this.#options.postLogoutRedirectUris;
-    const first = allowed[0] as string;
-    if (returnTo === undefined) return first;
-    let href: string;
     try {
-      href = new URL(returnTo, this.#options.appOrigin).href;
+      const href = new URL(returnTo as string, this.#options.appOrigin).href;
+      if (returnTo !== undefined && allowed.includes(href)) return href;
     } catch {
-      return first;
+      // Not a URL: the first allowed one, as for any other value.
     }
-    return allowed.includes(href) ? href : first;
+    return allowed[0] as string;
   }
 }
