@@ -1,5 +1,5 @@
 import { withoutResponseParams } from '../protocol/callback-url.js';
-import { isMarked, unmark } from './marker.js';
+import { takeKey } from './popup-key.js';
 import { isLoginResponse, popupKey, type PopupMessage } from './message.js';
 
 /**
@@ -10,10 +10,10 @@ import { isLoginResponse, popupKey, type PopupMessage } from './message.js';
  * and the app goes on as usual (`handleRedirect()`), so one page can serve as both redirect URI and
  * popup callback.
  *
- * The page knows it is a popup's by the marker `loginWithPopup()` leaves in localStorage for this
- * login's `state` (its own, or a same-origin opener's; where that is blocked, a same-origin
- * `window.opener` is enough). The URL goes over
- * `postMessage` to the opener, to this origin only, and over a BroadcastChannel for the case where a
+ * The page knows it is a popup's by the key `loginWithPopup()` wrote into this window's
+ * sessionStorage for the login's `state` (popup-key.ts): a page another site opened, even with the
+ * right `state`, has none, and hands nothing over. The URL and the key go over `postMessage` to a
+ * same-origin opener, to this origin only, and over a BroadcastChannel for the case where a
  * Cross-Origin-Opener-Policy on the provider's pages severed `window.opener`.
  */
 export function handlePopupCallback(): boolean {
@@ -21,12 +21,10 @@ export function handlePopupCallback(): boolean {
   const url = new URL(location.href);
   const state = url.searchParams.get('state');
   if (!state || !isLoginResponse(url)) return false;
-  const opener = sameOriginOpener();
-  // Marked here, or in the opener's storage; with the opener's unreadable, a same-origin opener will do.
-  if (!(isMarked(state) || (opener && (isMarked(state, opener) ?? true)))) return false;
-  unmark(state);
-  const message: PopupMessage = { state, url: url.href };
-  opener?.postMessage(message, location.origin);
+  const key = takeKey(state);
+  if (!key) return false;
+  const message: PopupMessage = { state, url: url.href, key };
+  sameOriginOpener()?.postMessage(message, location.origin);
   try {
     const channel = new BroadcastChannel(popupKey(state));
     channel.postMessage(message);

@@ -1,5 +1,5 @@
 import { AuthError, type AuthErrorCode } from '../errors/errors.js';
-import { markPending, unmark } from './marker.js';
+import { plantKey } from './popup-key.js';
 import { callbackUrl, popupKey } from './message.js';
 
 /** How often `popup.closed` is read: no event says a window closed. */
@@ -18,7 +18,7 @@ export interface PopupWatch {
   readonly failed: Promise<never>;
   /** The `navigate` for `login()`: points the popup at `url` and resolves with the callback URL. */
   navigate(url: string): Promise<string>;
-  /** Ends the watch: timers, listeners, channel and marker gone, the popup closed if still open. */
+  /** Ends the watch: timers, listeners and channel gone, the popup closed if still open. */
   stop(): void;
 }
 
@@ -34,6 +34,8 @@ export const popupError = (code: AuthErrorCode, what: string): AuthError => new 
  */
 export function watchPopup(popup: Window, options: WatchOptions): PopupWatch {
   let state: string | undefined;
+  // A secure context's (PKCE needs one too); not the core's generator, which would split its chunk.
+  const key = crypto.randomUUID();
   let channel: BroadcastChannel | undefined;
   let closedBefore = false;
   let done = false;
@@ -49,7 +51,7 @@ export function watchPopup(popup: Window, options: WatchOptions): PopupWatch {
     reject(popupError(code, what));
   };
   const receive = (data: unknown) => {
-    const url = state === undefined || done ? undefined : callbackUrl(data, state);
+    const url = state === undefined || done ? undefined : callbackUrl(data, state, key);
     if (url) {
       stop();
       deliver(url);
@@ -81,7 +83,6 @@ export function watchPopup(popup: Window, options: WatchOptions): PopupWatch {
     options.signal?.removeEventListener('abort', onAbort);
     removeEventListener('message', onMessage);
     channel?.close();
-    if (state !== undefined) unmark(state);
     // A popup cut off by COOP cannot be closed from here; its callback page closes itself.
     if (!popup.closed) popup.close();
   }
@@ -93,7 +94,9 @@ export function watchPopup(popup: Window, options: WatchOptions): PopupWatch {
       if (popup.closed) fail('popup_closed', 'the popup was closed');
       if (done) return failed;
       state = new URL(url).searchParams.get('state') ?? '';
-      markPending(state);
+      // Only the popup itself can prove it is the popup: without its key, no callback counts.
+      if (!plantKey(popup, state, key)) fail('popup_blocked', 'the popup is not a blank window of this page, or storage is blocked');
+      if (done) return failed;
       try {
         channel = new BroadcastChannel(popupKey(state));
         channel.onmessage = (event) => receive(event.data);

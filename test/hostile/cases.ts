@@ -23,8 +23,6 @@ const NO_USERINFO = 'The SDK does not call UserInfo: getUser() returns the valid
 
 /** Cases that cannot run yet, and why. */
 export const PENDING: Readonly<Record<string, string>> = {
-  'AR-13':
-    'Popup login (oidc-session/popup) is tested against forged messages in Chromium (test/popup-e2e/popup.spec.ts: another origin, another window of this origin, the channel); the case joins this suite, in both engines, next.',
   'IT-13': 'JWKS key selection only matters with signature verification (IT-12 option b); the SDK uses option a.',
   'UI-01': NO_USERINFO,
   'UI-02': NO_USERINFO,

@@ -17,9 +17,9 @@ import {
   test,
 } from './fixtures.js';
 
-/** Popup markers the app's origin still holds. */
+/** What a popup login left in the app page's storage: nothing (its key lives in the popup's). */
 const markers = (page: import('@playwright/test').Page) =>
-  page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('oidc-session:popup:')));
+  page.evaluate(() => [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter((key) => key.startsWith('oidc-session:popup:')));
 
 test('a popup login signs the opener in, closes the popup and leaves the opener where it was', async ({ page, stack }) => {
   await openApp(page, stack);

@@ -6,7 +6,7 @@ import { OAuthError, isAuthError } from '../../src/index.js';
 import { loginWithPopup } from '../../src/popup/index.js';
 import { popupKey } from '../../src/popup/message.js';
 import { setup } from '../unit/harness.js';
-import { broadcast, fakePopup, openPage, stateOf, stubWindowOpen, type FakePopup } from './fake-popup.js';
+import { broadcast, fakePopup, openPage, plantedKeys, stateOf, stubWindowOpen, type FakePopup } from './fake-popup.js';
 
 beforeEach(() => {
   openPage('https://rp.test/app?tab=2');
@@ -27,7 +27,8 @@ const codeOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (er
 /** Fakes only the timers loginWithPopup uses: the provider's crypto and fetch stay real. */
 const fakeTimers = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
 
-const popupMarkers = () => Object.keys(localStorage).filter((key) => key.startsWith('oidc-session:popup:'));
+/** What a popup login leaves in the app's own storage: nothing, ever (its key lives in the popup). */
+const popupMarkers = () => [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter((key) => key.startsWith('oidc-session:popup:'));
 
 describe('a popup login', () => {
   it('opens the popup within the call, before anything is awaited, sized and centred', async () => {
@@ -50,7 +51,9 @@ describe('a popup login', () => {
     stubWindowOpen(popup);
     const login = loginWithPopup(world.client, { returnTo: '/after' });
     await atProvider(popup);
-    expect(popupMarkers()).toEqual([popupKey(stateOf(popup))]);
+    // Its key went into the popup's own sessionStorage, random and one per login; none into the app's.
+    expect(popup.sessionStorage.getItem(popupKey(stateOf(popup)))).toMatch(/^[\da-f-]{36}$/);
+    expect(popupMarkers()).toEqual([]);
     popup.post({ state: stateOf(popup), url: world.provider.authorize(popup.location.href, 'ada') });
     await expect(login).resolves.toMatchObject({ kind: 'login', user: { sub: 'ada' }, returnTo: '/after' });
     expect(world.client.state).toMatchObject({ status: 'authenticated', user: { sub: 'ada' } });
@@ -171,11 +174,31 @@ describe('messages that are not the callback', () => {
     popup.post([state, real]);
     broadcast('other-state', { state: 'other-state', url: real });
     broadcast(state, { state, url: `https://rp.test/cb?error=x` });
+    // The right state and URL, from the popup or over the channel, without the popup's key: a page
+    // that another site opened with this state (AR-13).
+    for (const key of [undefined, '', 'guessed', plantedKeys.get(state) + 'x']) {
+      popup.post({ state, url: real, key });
+      broadcast(state, { state, url: real, key });
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(settled).toBe(false);
     expect(world.provider.requests.filter((r) => r.url.endsWith('/token'))).toEqual([]);
     popup.post({ state, url: real });
     await expect(login).resolves.toMatchObject({ kind: 'login', user: { sub: 'alice' } });
+  });
+});
+
+describe('a popup that cannot carry its key', () => {
+  it('rejects popup_blocked before it reaches the provider: not a blank window of this page, or storage blocked', async () => {
+    const world = await setup();
+    const popup = fakePopup();
+    popup.sessionStorage.setItem = () => {
+      throw new DOMException('Blocked a frame with origin', 'SecurityError');
+    };
+    stubWindowOpen(popup);
+    await expect(codeOf(loginWithPopup(world.client))).resolves.toBe('popup_blocked');
+    expect(popup.location.href).toBe('');
+    expect(popup.close).toHaveBeenCalled();
   });
 });
 

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
-// The popup's side: the app's callback page recognises a popup login by its marker (or opener), hands
-// the URL over both transports, cleans its address bar and closes itself; any other page load is left
+// The popup's side: the app's callback page recognises its own popup login by the key planted in its
+// sessionStorage, hands the URL over both transports, cleans its address bar and closes itself; any other page load is left
 // to handleRedirect().
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handlePopupCallback } from '../../src/popup/index.js';
@@ -19,7 +19,7 @@ function listen(state = STATE) {
 }
 
 /** A window that opened this one: same origin unless `origin` says otherwise (reading a foreign one's location throws). */
-function fakeOpener(origin = 'https://rp.test', storage?: Storage) {
+function fakeOpener(origin = 'https://rp.test') {
   const opener = {
     closed: false,
     postMessage: vi.fn(),
@@ -27,7 +27,6 @@ function fakeOpener(origin = 'https://rp.test', storage?: Storage) {
       if (origin !== 'https://rp.test') throw new DOMException('Blocked a frame', 'SecurityError');
       return { origin };
     },
-    localStorage: storage,
   };
   Object.defineProperty(window, 'opener', { value: opener, configurable: true });
   return opener;
@@ -38,6 +37,7 @@ let close: ReturnType<typeof vi.spyOn>;
 
 beforeEach(() => {
   localStorage.clear();
+  sessionStorage.clear();
   close = vi.spyOn(window, 'close').mockImplementation(() => undefined);
 });
 
@@ -46,55 +46,49 @@ afterEach(() => {
   Object.defineProperty(window, 'opener', { value: null, configurable: true });
 });
 
+const KEY = 'k'.repeat(43);
+/** The key loginWithPopup planted in this window's sessionStorage for its login. */
+const planted = (state = STATE) => sessionStorage.setItem(popupKey(state), KEY);
+
 describe('on a popup callback', () => {
-  it('hands {state, url} over the channel, cleans the address bar, closes the window and returns true', async () => {
+  it('hands {state, url, key} over the channel, cleans the address bar, closes the window and returns true', async () => {
     openPage(CALLBACK);
-    localStorage.setItem(popupKey(STATE), '1');
+    planted();
     const channel = listen();
     expect(handlePopupCallback()).toBe(true);
     await settle();
     channel.close();
-    expect(channel.received).toEqual([{ state: STATE, url: CALLBACK }]);
+    expect(channel.received).toEqual([{ state: STATE, url: CALLBACK, key: KEY }]);
     expect(location.href).toBe('https://rp.test/popup-callback?keep=1');
     expect(close).toHaveBeenCalled();
-    expect(localStorage.getItem(popupKey(STATE))).toBeNull();
+    // One hand-over: the key is gone from this window.
+    expect(sessionStorage.getItem(popupKey(STATE))).toBeNull();
   });
 
   it('posts to a same-origin opener, for this origin only', () => {
     openPage(CALLBACK);
-    localStorage.setItem(popupKey(STATE), '1');
+    planted();
     const opener = fakeOpener();
     expect(handlePopupCallback()).toBe(true);
-    expect(opener.postMessage).toHaveBeenCalledWith({ state: STATE, url: CALLBACK }, 'https://rp.test');
+    expect(opener.postMessage).toHaveBeenCalledWith({ state: STATE, url: CALLBACK, key: KEY }, 'https://rp.test');
+  });
+
+  it('posts nothing to an opener of another origin, and still uses the channel', async () => {
+    openPage(CALLBACK);
+    planted();
+    const opener = fakeOpener('https://evil.test');
+    const channel = listen();
+    expect(handlePopupCallback()).toBe(true);
+    await settle();
+    channel.close();
+    expect(opener.postMessage).not.toHaveBeenCalled();
+    expect(channel.received).toHaveLength(1);
   });
 
   it('hands over an error response too (the opener turns it into an OAuthError)', () => {
     openPage(`https://rp.test/popup-callback?error=access_denied&state=${STATE}`);
-    localStorage.setItem(popupKey(STATE), '1');
+    planted();
     expect(handlePopupCallback()).toBe(true);
-  });
-
-  it('knows a popup by the marker in the opener’s storage (an app in a third-party iframe)', () => {
-    openPage(CALLBACK);
-    const openerStorage = { getItem: (key: string) => (key === popupKey(STATE) ? '1' : null) } as Storage;
-    const opener = fakeOpener('https://rp.test', openerStorage);
-    expect(handlePopupCallback()).toBe(true);
-    expect(opener.postMessage).toHaveBeenCalled();
-  });
-
-  it('with storage blocked, a same-origin opener is enough', () => {
-    openPage(CALLBACK);
-    vi.spyOn(Storage.prototype, 'getItem').mockImplementation(() => {
-      throw new DOMException('blocked', 'SecurityError');
-    });
-    const opener = fakeOpener();
-    Object.defineProperty(opener, 'localStorage', {
-      get() {
-        throw new DOMException('blocked', 'SecurityError');
-      },
-    });
-    expect(handlePopupCallback()).toBe(true);
-    expect(opener.postMessage).toHaveBeenCalled();
   });
 });
 
@@ -105,16 +99,16 @@ describe('on any other page load it does nothing and returns false', () => {
     ['a code without state', 'https://rp.test/popup-callback?code=abc'],
   ])('%s', (_, url) => {
     openPage(url);
-    localStorage.setItem(popupKey(STATE), '1');
+    planted();
     fakeOpener();
     expect(handlePopupCallback()).toBe(false);
     expect(close).not.toHaveBeenCalled();
     expect(location.href).toBe(url);
   });
 
-  it('a redirect login’s callback: no marker for its state, no opener', async () => {
+  it('a redirect login’s callback: no key for its state in this window', async () => {
     openPage(CALLBACK);
-    localStorage.setItem(popupKey('another-state'), '1');
+    planted('another-state');
     const channel = listen();
     expect(handlePopupCallback()).toBe(false);
     await settle();
@@ -124,19 +118,26 @@ describe('on any other page load it does nothing and returns false', () => {
     expect(location.href).toBe(CALLBACK); // left for handleRedirect()
   });
 
-  it('a redirect login in a window the app opened: its opener has no marker for it', () => {
+  it('a page another site opened with the live state (AR-13): no key here, so nothing to anyone, even with a same-origin opener', async () => {
     openPage(CALLBACK);
-    const opener = fakeOpener('https://rp.test', { getItem: () => null } as unknown as Storage);
+    // The app's other windows know of the login; this window was never given its key.
+    localStorage.setItem(popupKey(STATE), '1');
+    const opener = fakeOpener();
+    const channel = listen();
     expect(handlePopupCallback()).toBe(false);
+    await settle();
+    channel.close();
     expect(opener.postMessage).not.toHaveBeenCalled();
+    expect(channel.received).toEqual([]);
+    expect(close).not.toHaveBeenCalled();
   });
 
-  it('an opener on another origin is not trusted, even with storage blocked', () => {
+  it('with storage blocked there is no key to prove anything: false, nothing sent', () => {
     openPage(CALLBACK);
     vi.spyOn(Storage.prototype, 'getItem').mockImplementation(() => {
       throw new DOMException('blocked', 'SecurityError');
     });
-    const opener = fakeOpener('https://evil.test');
+    const opener = fakeOpener();
     expect(handlePopupCallback()).toBe(false);
     expect(opener.postMessage).not.toHaveBeenCalled();
   });
