@@ -1,4 +1,5 @@
 import type { LoginOptions, LoginResult } from '../client/client.js';
+import { browserRequired } from '../platform/browser.js';
 import { openPopup } from './open-popup.js';
 import { popupError, watchPopup } from './watch-popup.js';
 
@@ -17,8 +18,9 @@ export interface PopupLoginOptions extends Omit<LoginOptions, 'navigate'> {
   /**
    * A window the app opened itself, synchronously in its click handler (`window.open('', '_blank',
    * features)`), e.g. to size it or to open it before an `await`. Default: a 500×640 popup centred
-   * over this window, opened within this call. `null` (what a blocked `window.open` returns)
-   * rejects with `popup_blocked`.
+   * over this window, opened within this call. It must still be blank (opened with `''`): the
+   * login writes the popup's key into it before sending it to the provider. `null` (what a blocked
+   * `window.open` returns) rejects with `popup_blocked`.
    */
   popup?: Window | null;
   /** How long the user has, from this call until the callback arrives, in ms. Default 300 000 (5 minutes). */
@@ -50,11 +52,15 @@ export interface PopupLoginOptions extends Omit<LoginOptions, 'navigate'> {
  *
  * @returns the completed login, as `handleCallback()` resolves it.
  * @throws {@link AuthError} `popup_blocked` at once when the browser blocked the window (no login is
- *   started; fall back to `login()`), `popup_closed` when the user closed it, `timeout` after
- *   `timeoutMs`, `aborted` on `signal`; and whatever `login()` and `handleCallback()` throw (an
- *   `OAuthError` `access_denied` when the user declined). The popup is closed in every case.
+ *   started; fall back to `login()`) or when the popup cannot be given its key (not a blank window
+ *   of this page, storage blocked); `browser_required` outside a browser (server rendering);
+ *   `popup_closed` when the user closed it, `timeout` after `timeoutMs`, `aborted` on `signal`; and
+ *   whatever `login()` and `handleCallback()` throw (an `OAuthError` `access_denied` when the user
+ *   declined). The popup is closed in every case.
  */
 export function loginWithPopup(client: PopupLoginClient, options: PopupLoginOptions = {}): Promise<LoginResult> {
+  // Synchronous, as the popup must open within the click; a rejection, as every call outside a browser.
+  if (typeof window === 'undefined') return Promise.reject(browserRequired());
   const { popup = openPopup(), timeoutMs = 300_000, signal, cancelOnClose = true, ...login } = options;
   if (!popup) return Promise.reject(popupError('popup_blocked', 'the browser blocked the popup'));
   if (signal?.aborted) {

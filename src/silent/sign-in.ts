@@ -1,5 +1,6 @@
 import type { AuthClient, LoginResult } from '../client/client.js';
 import { ConfigError, LoginRequiredError, isAuthError, type OAuthError } from '../errors/errors.js';
+import { browserRequired } from '../platform/browser.js';
 import { aborted, unavailable } from './errors.js';
 import { loadInFrame } from './frame.js';
 
@@ -45,6 +46,7 @@ const NEEDS_USER = ['login_required', 'interaction_required', 'consent_required'
  * - rejects with an `AuthError` whose code is `silent_unavailable` when it cannot work here: the
  *   page is cross-origin isolated (answered at once), or the provider's page never led back to the
  *   app (it refuses to be framed, or showed a page); the message says what to use instead;
+ * - rejects with `browser_required` outside a browser (server rendering), before anything else;
  * - rejects with `timeout` when nothing loaded by the deadline, `aborted` on `signal`, and what
  *   `login()` rejects with otherwise (another `OAuthError`, `ProtocolError`, `NetworkError`).
  *
@@ -53,6 +55,8 @@ const NEEDS_USER = ['login_required', 'interaction_required', 'consent_required'
  * provider's session still alive (a local logout), it would sign them straight back in.
  */
 export async function signInSilently(client: SilentClient, options: SilentSignInOptions = {}): Promise<LoginResult | undefined> {
+  // Outside a browser (server rendering) there is no frame to load, whatever the client can do there.
+  if (typeof document === 'undefined') throw browserRequired();
   const { timeoutMs = 6000, signal, params, ...login } = options;
   // Within setTimeout's range: a larger value would fire at once.
   if (!(timeoutMs > 0 && timeoutMs <= 600_000)) throw new ConfigError('timeoutMs', 'expected milliseconds, above 0 and at most 600000');
