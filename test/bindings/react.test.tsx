@@ -2,7 +2,7 @@
 // The React binding against a fake client: the redirect handled once per page whatever StrictMode does,
 // the guard's one login only when really anonymous, errors kept, hydration of a server render.
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { Component, StrictMode, act, useState, type ReactNode } from 'react';
+import { Component, StrictMode, act, startTransition, useLayoutEffect, useState, type ReactNode } from 'react';
 import { createRoot, hydrateRoot, type Root } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
 import {
@@ -236,6 +236,70 @@ describe('AuthProvider', () => {
     }
     await act(async () => void (await last.getAccessToken({ forceRefresh: true })));
     expect(client.getAccessToken).toHaveBeenCalledWith({ forceRefresh: true });
+  });
+
+  it('never tears under concurrent rendering: a state change inside startTransition, mid-render, shows one state per commit', async () => {
+    // Three providers of one client (a layout, a widget...) over slow children: the transition's render
+    // is time-sliced, and the client's state changes between two slices, the first provider rendered.
+    const client = new FakeClient(ANONYMOUS);
+    const PROVIDERS = 3;
+    const LEAVES = 4;
+    let setTick!: (tick: number) => void;
+    let transitionRenders = 0;
+    let renderedBeforeChange: number | undefined;
+    /** Per commit, the states on screen: one, or the commit tore. */
+    const commits: string[][] = [];
+    const onScreen = () => [...new Set([...container.querySelectorAll('[data-seen]')].map((el) => el.getAttribute('data-seen') ?? ''))];
+    function Leaf({ tick }: { tick: number }) {
+      const { state } = useAuth();
+      if (tick === 1 && transitionRenders++ === 0) {
+        setTimeout(() => {
+          renderedBeforeChange = transitionRenders;
+          startTransition(() => client.set(authenticated('grace')));
+        });
+      }
+      const until = performance.now() + 3;
+      while (performance.now() < until) {
+        // A slow component: React yields to the event loop between such renders.
+      }
+      return <i data-seen={state.status === 'authenticated' ? state.user.sub : state.status} />;
+    }
+    function Commit({ tick }: { tick: number }) {
+      useAuth();
+      useLayoutEffect(() => void commits.push(onScreen()));
+      return <b data-tick={tick} />;
+    }
+    function App() {
+      const [tick, set] = useState(0);
+      setTick = set;
+      return Array.from({ length: PROVIDERS }, (_, p) => (
+        <AuthProvider key={p} client={client}>
+          {Array.from({ length: LEAVES }, (_, l) => <Leaf key={l} tick={tick} />)}
+          <Commit tick={tick} />
+        </AuthProvider>
+      ));
+    }
+    await render(<App />, false);
+    expect(onScreen()).toEqual(['anonymous']);
+    commits.length = 0;
+    // Outside act(): the scheduler really yields, as in a browser.
+    const scope = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
+    scope.IS_REACT_ACT_ENVIRONMENT = false;
+    try {
+      startTransition(() => setTick(1));
+      await vi.waitFor(() => {
+        expect(container.querySelectorAll('[data-tick="1"]')).toHaveLength(PROVIDERS);
+        expect(onScreen()).toEqual(['grace']);
+      });
+    } finally {
+      scope.IS_REACT_ACT_ENVIRONMENT = true;
+    }
+    // The change did land in the middle of the transition's render...
+    expect(renderedBeforeChange).toBeGreaterThan(0);
+    expect(renderedBeforeChange).toBeLessThan(PROVIDERS * LEAVES);
+    // ...and no commit showed two states at once.
+    expect(commits.length).toBeGreaterThan(0);
+    expect(commits.filter((states) => states.length !== 1)).toEqual([]);
   });
 
   it('shows the user with standard claims of the wrong type left out, the same object while the user is', async () => {

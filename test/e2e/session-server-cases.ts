@@ -51,6 +51,9 @@ export function sessionServerCases(sessionStore: 'memory' | 'redis'): void {
       await page.click('text=Sign out');
       await page.click('button[name=logout]');
       await expect(page.locator('.status')).toHaveAttribute('data-status', 'anonymous');
+      // Back from the provider on a clean page: nothing left in the address bar, nothing reported.
+      expect(new URL(page.url()).search).toBe('');
+      await expect(page.locator('.error')).toHaveCount(0);
       expect(stack.provider.count('revocation')).toBe(revocations + 1);
       expect((await page.context().cookies(stack.app.origin)).find((c) => c.name === '__Host-oidc-session')).toBeUndefined();
       const api = await page.evaluate(() => fetch('/api/me').then((r) => r.status));
@@ -73,6 +76,9 @@ export function sessionServerCases(sessionStore: 'memory' | 'redis'): void {
       await expect(a.locator('.status')).toHaveAttribute('data-status', 'anonymous', { timeout: 3000 });
       await b.click('button[name=logout]');
       await b.waitForLoadState('load');
+      await expect(b.locator('.status')).toHaveAttribute('data-status', 'anonymous');
+      expect(new URL(b.url()).search).toBe('');
+      await expect(b.locator('.error')).toHaveCount(0);
     });
 
     test('a cancelled login comes back as an OAuthError on the page and leaves no session', async ({ page, stack }) => {
@@ -80,6 +86,8 @@ export function sessionServerCases(sessionStore: 'memory' | 'redis'): void {
       await page.click('text=Sign in');
       await page.click('text=Cancel');
       await expect(page.locator('ol.log')).toContainText('OAuthError (oauth_error: access_denied)');
+      // Shown as an error: what the logout cases expect none of.
+      await expect(page.locator('.error')).toHaveCount(1);
       expect(new URL(page.url()).search).toBe('');
       await expect(page.locator('.status')).toHaveAttribute('data-status', 'anonymous');
     });

@@ -18,6 +18,28 @@ function withLocalImports(file: string, seen = new Set<string>()): string {
   return [text, ...chunks.map((chunk) => withLocalImports(chunk, seen))].join('\n');
 }
 
+/** A built ES module and every local module it imports, transitively (`./chunk-<hash>.js`), as one text. */
+function withLocalModules(file: string, seen = new Set<string>()): string {
+  if (seen.has(file)) return '';
+  seen.add(file);
+  const text = readFileSync(dist(file), 'utf8');
+  const imported = [...text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*["']\.\/([\w.-]+\.js)["']/g)].map(([, name]) => name as string);
+  return [text, ...imported.map((name) => withLocalModules(name, seen))].join('\n');
+}
+
+/** The code only: comments left out (the core's docs may name React's hook it was made for). */
+const codeOf = (source: string) => source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+
+// What binding code would bring: an import of a framework, React's hook, and what only src/bindings
+// defines (names the ESM builds keep, strings the minified script-tag builds keep too).
+const FRAMEWORK_IMPORT = /(?:\bfrom|\bimport|\brequire)\s*\(?\s*["'](?:react|react-dom|vue|svelte|@angular\/[\w-]+)(?:\/[\w/-]*)?["']/;
+const BINDING_ONLY = [
+  'useSyncExternalStore', 'createContext', 'shallowRef', 'InjectionToken', 'standardClaims', 'bindingFor', 'startRedirect', 'setRedirectHandler',
+  'methodsFor', 'AuthProvider', 'RequireAuth', 'withAuthenticationRequired', 'createAuthGuard', 'authStore', 'provideAuth', 'injectAuth',
+  'OidcSessionAuth', 'oidc-session client', 'oidc-session options', 'preferred_username', 'subscribe() expects a function',
+  'expected a client (AuthClient from', 'useAuth() needs', 'base[href]',
+];
+
 describe('the built package', () => {
   it('imports by its own name through the exports map (ESM) and is safe without a browser (SSR)', async () => {
     const sdk = await import('oidc-session');
@@ -65,6 +87,20 @@ describe('the built package', () => {
       const source = readFileSync(dist(file), 'utf8');
       expect(source).not.toMatch(/oauth4webapi|idb-keyval|code_verifier|indexedDB/);
       expect(source).toMatch(/x-oidc-session/);
+    }
+  });
+
+  it('carries no binding code in the core entries and their CDN builds: no framework import, no binding identifier', () => {
+    // The patterns find binding code where it is: in the bindings' own files (and their chunks).
+    const bindings = ['react.js', 'vue.js', 'svelte.js', 'angular.js'].map((file) => codeOf(withLocalModules(file))).join('\n');
+    expect(bindings).toMatch(FRAMEWORK_IMPORT);
+    for (const name of BINDING_ONLY) expect(bindings, name).toContain(name);
+    for (const file of ['index.js', 'server-mode.js', 'oidc-session.global.js', 'oidc-session-server-mode.global.js']) {
+      const source = codeOf(withLocalModules(file));
+      // Still the SDK after the comments went: the client class is there.
+      expect(source, file).toMatch(/\bAuthClient\b|"x-oidc-session"|handleRedirect/);
+      expect(source, file).not.toMatch(FRAMEWORK_IMPORT);
+      for (const name of BINDING_ONLY) expect(source, `${file}: ${name}`).not.toContain(name);
     }
   });
 

@@ -37,6 +37,7 @@ async function arriveWithCallback(outcome: 'code' | 'access_denied' = 'code', se
 afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
+  vi.unstubAllEnvs();
 });
 
 describe('while a callback on the page is pending', () => {
@@ -177,6 +178,22 @@ describe('a callback nobody handles', () => {
     await vi.waitFor(() => expect(seen).toEqual(['loading', 'anonymous']));
     // The response is still there to handle: handling it late still works.
     expect(location.href).toBe(callback);
+  });
+
+  it('in an app bundled for production (NODE_ENV=production): the event still fires, the console stays quiet', async () => {
+    // What a bundler's production build leaves in place of process.env.NODE_ENV.
+    vi.stubEnv('NODE_ENV', 'production');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { page } = await arriveWithCallback();
+    const warnings: string[] = [];
+    page.on('warning', (event) => void warnings.push(event.error.code));
+    // Rendered, as an app renders the state at start: the client starts and the 3 s begin.
+    const seen = statuses(page);
+    await vi.advanceTimersByTimeAsync(3100);
+    expect(warnings).toEqual(['callback_unhandled']);
+    expect(warn).not.toHaveBeenCalled();
+    await vi.waitFor(() => expect(seen).toEqual(['loading', 'anonymous']));
   });
 
   it('does not warn when it answers no pending login (a forged or stale link)', async () => {
