@@ -213,7 +213,7 @@ export class AuthClient extends StateHub {
   #handle(url: string | URL | undefined, login: boolean): Promise<RedirectResult> {
     const href = url === undefined ? currentHref() : String(url);
     const last = this.#handled;
-    if (last && (last[2] || !login) && (href === last[0] || href === last[1])) return last[3];
+    if (last && (last[2] || !login) && last.includes(href)) return last[3];
     const here = currentHref();
     const entry: Handled = [href, href, login, undefined as unknown as Promise<RedirectResult>];
     entry[3] = this.#redirect(href, href === here, entry);
@@ -341,7 +341,9 @@ export class AuthClient extends StateHub {
 
   protected begin(): void {
     // On the server there is nothing to restore: the state stays `loading` for the browser to settle.
-    if (this.#started || (!this.#options.storage && typeof document === 'undefined')) return;
+    // Outside a browser the client runs only with storage that keeps pending logins itself (a desktop
+    // app's); the SDK's own adapters keep them in sessionStorage, so they need a browser too.
+    if (this.#started || (typeof document === 'undefined' && (this.#options.storage?.pendingLoginsInSessionStorage ?? !this.#options.storage))) return;
     this.#started = true;
     const here = currentHref();
     if (here && isCallback(new URL(here))) {
@@ -430,8 +432,8 @@ export class AuthClient extends StateHub {
   async #warnUnhandled(): Promise<void> {
     if (await hasPendingTransaction(this.#transactionStorage, this.#keys).catch(ignore)) {
       const error = new AuthError('callback_unhandled', 'login: callback not handled; call handleRedirect() at app start');
-      this.emit('warning', { error });
       if (isDevelopment()) console.warn('oidc-session: ' + error.message);
+      this.emit('warning', { error });
     }
     this.#settleCallback();
   }
@@ -633,11 +635,10 @@ export class AuthClient extends StateHub {
 
   #discover(): Promise<ProviderMetadata> {
     // Cached for the client's life once it succeeds; a failure is retried on the next call.
-    this.#metadata ??= discover(this.#options, this.#sessionStorage, this.#keys + 'discovery').catch((error: AuthError) => {
+    return (this.#metadata ??= discover(this.#options, this.#sessionStorage, this.#keys + 'discovery').catch((error: AuthError) => {
       this.#metadata = undefined;
       throw error;
-    });
-    return this.#metadata;
+    }));
   }
 
   #navigate(url: string, open: Navigate = this.#options.navigate ?? assignLocation): ReturnType<Navigate> {

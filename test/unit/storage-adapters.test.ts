@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexedDbStorage, memoryStorage } from '../../src/index.js';
+import { AuthClient, indexedDbStorage, memoryStorage } from '../../src/index.js';
 import { inspectableStorage, setup } from './harness.js';
 
 const until = async (condition: () => boolean) => {
@@ -28,8 +28,32 @@ describe('built-in storage adapters', () => {
 
   describe('memoryStorage()', () => {
     let session: ReturnType<typeof fakeSessionStorage>;
-    beforeAll(() => void Object.assign(globalThis, { sessionStorage: (session = fakeSessionStorage()) }));
-    afterAll(() => void delete (globalThis as { sessionStorage?: unknown }).sessionStorage);
+    // A tab: its sessionStorage, and a document (the SDK's own adapters need a browser to start).
+    beforeAll(() => void Object.assign(globalThis, { sessionStorage: (session = fakeSessionStorage()), document: {} }));
+    afterAll(() => {
+      delete (globalThis as { sessionStorage?: unknown }).sessionStorage;
+      delete (globalThis as { document?: unknown }).document;
+    });
+
+    it('does not start outside a browser: pending logins need sessionStorage, so every call says browser_required', async () => {
+      const client = new AuthClient({ issuer: 'https://op.test', clientId: 'spa', redirectUri: 'https://rp.test/cb', storage: memoryStorage() });
+      delete (globalThis as { document?: unknown }).document;
+      try {
+        expect(client.state.status).toBe('loading');
+        await expect(client.getUser()).rejects.toMatchObject({ code: 'browser_required' });
+        await expect(client.login()).rejects.toMatchObject({ code: 'browser_required' });
+        // With indexedDbStorage() too; a desktop app's own adapter, which keeps pending logins itself, starts.
+        const idb = new AuthClient({ issuer: 'https://op.test', clientId: 'spa', redirectUri: 'https://rp.test/cb', storage: indexedDbStorage() });
+        await expect(idb.getUser()).rejects.toMatchObject({ code: 'browser_required' });
+        const map = new Map<string, string>();
+        const own = { get: (k: string) => map.get(k), set: (k: string, v: string) => void map.set(k, v), remove: (k: string) => void map.delete(k), keys: () => [...map.keys()] };
+        const desktop = new AuthClient({ issuer: 'https://op.test', clientId: 'spa', redirectUri: 'http://127.0.0.1/cb', storage: own });
+        await expect(desktop.getUser()).resolves.toBeUndefined();
+        expect(desktop.state.status).toBe('anonymous');
+      } finally {
+        Object.assign(globalThis, { document: {} });
+      }
+    });
 
     it('keeps the pending login in sessionStorage, where it survives the redirect, and the tokens in memory', async () => {
       const storage = memoryStorage();
