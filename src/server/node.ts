@@ -14,6 +14,17 @@ export interface NodeRequest {
   oidcSession?: Session | undefined;
 }
 
+// Express apps get `req.oidcSession` typed in their handlers: Express's Request type extends this
+// global interface (as passport's `req.user` does), and nothing else is touched without Express.
+declare global {
+  namespace Express {
+    interface Request {
+      /** The live session, set by `sessionMiddleware` (undefined without one). */
+      oidcSession?: Session | undefined;
+    }
+  }
+}
+
 /** The parts of Node's `ServerResponse` the adapters write. */
 export interface NodeResponse {
   statusCode: number;

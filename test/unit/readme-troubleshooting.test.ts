@@ -55,3 +55,12 @@ describe("the README's troubleshooting table", () => {
     expect((error as Error).message).toBe('request to op.test failed');
   });
 });
+
+describe('the row for CORS at the token endpoint', () => {
+  it('is reproduced in real browsers: test/e2e/readme-cors-token-endpoint.spec.ts', () => {
+    const row = '| `NetworkError` `network_error` at the code exchange or a refresh, and the console says CORS |';
+    expect(table).toContain(row);
+    // The spec withholds the token endpoint's CORS header at oidc-provider and checks this very row.
+    expect(readFileSync(new URL('../e2e/readme-cors-token-endpoint.spec.ts', import.meta.url), 'utf8')).toContain(`'${row}'`);
+  });
+});

@@ -1,6 +1,6 @@
+// readme:start component
 import { Component, signal } from '@angular/core';
 import { RouterLink, RouterOutlet } from '@angular/router';
-// readme:start component
 import { injectAuth } from 'oidc-session/angular';
 
 @Component({

@@ -1,10 +1,10 @@
+// readme:start config
 import { provideZonelessChangeDetection, type ApplicationConfig } from '@angular/core';
 import { provideRouter, type Routes } from '@angular/router';
 import { authGuard, provideAuth } from 'oidc-session/angular';
 import { auth } from './auth.js';
 import { HomePage, ProtectedPage } from './pages.js';
 
-// readme:start config
 const routes: Routes = [
   { path: '', component: HomePage },
   // Only signed-in users get here; anonymous ones go to the provider and come back to this route.

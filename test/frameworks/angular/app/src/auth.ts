@@ -1,30 +1,13 @@
-import { AuthClient } from 'oidc-session';
-import { AuthClient as ServerModeClient } from 'oidc-session/server-mode';
+// The app's one client, created once when the page starts. The test infrastructure builds this app
+// twice: with the browser client (client.ts) and in session-server mode (client-server-mode.ts).
 import type { SessionClient } from 'oidc-session/angular';
+import { createBrowserClient } from './client.js';
+import { createServerModeClient } from './client-server-mode.js';
 
 // The test stack injects the provider's address; a real app hard-codes its own.
 const { issuer, clientId } = (window as unknown as { OIDC_CONFIG: { issuer: string; clientId: string } }).OIDC_CONFIG;
 
-function browserModeClient(): SessionClient {
-  // readme:start client
-  const appUrl = new URL(document.baseURI).href; // the <base href>, e.g. https://app.example/
-  return new AuthClient({
-    issuer, // e.g. 'https://accounts.example.com'
-    clientId,
-    redirectUri: appUrl,
-    postLogoutRedirectUri: appUrl,
-  });
-  // readme:end
-}
-
-function sessionServerModeClient(): SessionClient {
-  // readme:start server-mode-client
-  // The session server (oidc-session/server) is mounted at /auth on the app's origin.
-  return new ServerModeClient({ sessionServer: '/auth' });
-  // readme:end
-}
-
-export const auth = import.meta.env.VITE_OIDC_MODE === 'session-server' ? sessionServerModeClient() : browserModeClient();
+export const auth: SessionClient = import.meta.env.VITE_OIDC_MODE === 'session-server' ? createServerModeClient() : createBrowserClient(issuer, clientId);
 
 // For the tests: the client, to read its state from the page.
 (window as unknown as { auth: unknown }).auth = auth;

@@ -1,3 +1,4 @@
+// readme:start pages
 import { Component } from '@angular/core';
 import { injectAuth } from 'oidc-session/angular';
 
@@ -23,3 +24,4 @@ export class ProtectedPage {
   // `auth.user()?.tenant` is `string | undefined`, as `auth.user()?.name` is; no casts.
   readonly auth = injectAuth<AppClaims>();
 }
+// readme:end

@@ -1,43 +1,11 @@
-import { AuthClient } from 'oidc-session';
-import { AuthClient as ServerModeClient } from 'oidc-session/server-mode';
-import { authStore, type SessionClient } from 'oidc-session/svelte';
+// readme:start store
+import { authStore } from 'oidc-session/svelte';
+import { client } from './app-client.js'; // the AuthClient: createBrowserClient() above, or createServerModeClient()
+import type { AppClaims } from './claims.js';
 import { navigate } from './router.js';
 
-// The test stack injects the provider's address; a real app hard-codes its own.
-const { issuer, clientId } = (window as unknown as { OIDC_CONFIG: { issuer: string; clientId: string } }).OIDC_CONFIG;
-
-function browserModeClient(): SessionClient {
-  // readme:start client
-  const appUrl = new URL(import.meta.env.BASE_URL, location.origin).href; // e.g. https://app.example/
-  return new AuthClient({
-    issuer, // e.g. 'https://accounts.example.com'
-    clientId,
-    redirectUri: appUrl,
-    postLogoutRedirectUri: appUrl,
-  });
-  // readme:end
-}
-
-function sessionServerModeClient(): SessionClient {
-  // readme:start server-mode-client
-  // The session server (oidc-session/server) is mounted at /auth on the app's origin.
-  return new ServerModeClient({ sessionServer: '/auth' });
-  // readme:end
-}
-
-const client = import.meta.env.VITE_OIDC_MODE === 'session-server' ? sessionServerModeClient() : browserModeClient();
-
-/** Claims this app's provider adds to the standard ones: asserted, not checked (the binding checks only the standard ones). */
-export interface AppClaims {
-  readonly tenant?: string;
-}
-
-// readme:start store
 // Handles the login callback at once; after a login, onRedirect goes back where it started.
 export const auth = authStore<AppClaims>(client, {
   onRedirect: ({ returnTo }) => navigate(returnTo, { replace: true }),
 });
 // readme:end
-
-// For the tests: the client, to read its state from the page.
-(window as unknown as { auth: unknown }).auth = client;

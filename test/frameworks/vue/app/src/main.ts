@@ -1,10 +1,10 @@
+// readme:start main
 import { createAuth } from 'oidc-session/vue';
 import { createApp } from 'vue';
 import App from './App.vue';
 import { auth } from './auth.js';
 import { router } from './router.js';
 
-// readme:start main
 const app = createApp(App);
 app.use(router); // before createAuth, so that the plugin finds the router
 app.use(createAuth(auth)); // handles the login callback, then router.replace(returnTo)

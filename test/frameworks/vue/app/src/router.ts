@@ -1,10 +1,10 @@
+// readme:start router
 import { createAuthGuard } from 'oidc-session/vue';
 import { createRouter, createWebHistory } from 'vue-router';
 import { auth } from './auth.js';
 import Home from './Home.vue';
 import Protected from './Protected.vue';
 
-// readme:start router
 export const router = createRouter({
   history: createWebHistory(import.meta.env.BASE_URL),
   routes: [
