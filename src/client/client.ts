@@ -215,11 +215,13 @@ export class AuthClient extends StateHub {
     const last = this.#handled;
     if (last && (last[2] || !login) && last.includes(href)) return last[3];
     const here = currentHref();
-    const entry: Handled = [href, href, login, undefined as unknown as Promise<RedirectResult>];
+    // Known before the client starts: a deep link (a native app's cold start) holds the state at
+    // `loading` while it is redeemed, as the page's own callback does.
+    const entry: Handled = (this.#handled = [href, href, login, undefined as unknown as Promise<RedirectResult>]);
     entry[3] = this.#redirect(href, href === here, entry);
     // Read after the synchronous part ran: the address bar no longer holds the response.
     if (href === here) entry[1] = currentHref();
-    return (this.#handled = entry)[3];
+    return entry[3];
   }
 
   async #redirect(href: string | undefined, fromPage: boolean, entry: Handled): Promise<RedirectResult> {
@@ -233,7 +235,7 @@ export class AuthClient extends StateHub {
     if (!entry[2] && !isCallback(callback)) {
       // A deep link (not the page's own URL) is a logout return only at a post-logout redirect URI.
       const sent =
-        fromPage || this.#options.postLogoutRedirectUris.some((uri) => atRedirectUri(callback, uri))
+        fromPage || this.#options.postLogoutRedirectUris_.some((uri) => atRedirectUri(callback, uri))
           ? await this.#transactionStorage.get(this.#keys + 'logout')
           : undefined;
       if (sent === undefined) return { kind: 'none' };
@@ -345,7 +347,8 @@ export class AuthClient extends StateHub {
     // app's); the SDK's own adapters keep them in sessionStorage, so they need a browser too.
     if (this.#started || (typeof document === 'undefined' && (this.#options.storage?.pendingLoginsInSessionStorage ?? !this.#options.storage))) return;
     this.#started = true;
-    const here = currentHref();
+    // The page's URL, or a URL handed to handleRedirect() before anything else.
+    const here = this.#handled?.[0] ?? currentHref();
     if (here && isCallback(new URL(here))) {
       this.#callbackPending = new Promise((resolve) => {
         this.#settleCallback = () => resolve((this.#callbackPending = undefined));
@@ -569,7 +572,7 @@ export class AuthClient extends StateHub {
   #runRefresh(current: SessionRecord): Promise<SessionRecord> {
     let handOver!: (record: SessionRecord) => void;
     const renewed = new Promise<SessionRecord>((resolve) => (handOver = resolve));
-    const locked = withLock(this.#keys + 'refresh', this.#options.requestTimeoutMs * 2, async () => {
+    const locked = withLock(this.#keys + 'refresh', this.#options.requestTimeoutMs_ * 2, async () => {
       const stored = await this.#load();
       if (stored === undefined) {
         await this.#end('expired', true).catch(ignore);
@@ -656,7 +659,7 @@ export class AuthClient extends StateHub {
   }
 
   #postLogoutTarget(returnTo: string | undefined): string {
-    const allowed = this.#options.postLogoutRedirectUris;
+    const allowed = this.#options.postLogoutRedirectUris_;
     try {
       const href = new URL(returnTo as string, this.#options.appOrigin).href;
       if (returnTo !== undefined && allowed.includes(href)) return href;

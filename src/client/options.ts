@@ -86,7 +86,7 @@ export interface ResolvedOptions {
    * scheme a stand-in (`returnTo` is then a path).
    */
   readonly appOrigin: string;
-  readonly postLogoutRedirectUris: readonly string[];
+  readonly postLogoutRedirectUris_: readonly string[];
   readonly scope: string;
   readonly storage?: StorageAdapter | undefined;
   readonly shareSessionAcrossTabs: boolean;
@@ -95,9 +95,9 @@ export interface ResolvedOptions {
   readonly idTokenSigningAlg: string;
   readonly leewaySeconds: number;
   readonly clockToleranceSeconds: number;
-  readonly requestTimeoutMs: number;
+  readonly requestTimeoutMs_: number;
   /** True only for an `http:` issuer on a loopback host (local development). */
-  readonly allowInsecureRequests: boolean;
+  readonly allowInsecureRequests_: boolean;
   readonly metadata?: Readonly<Record<string, unknown>> | undefined;
   readonly fetch?: typeof globalThis.fetch | undefined;
   readonly navigate?: Navigate | undefined;
@@ -192,15 +192,15 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
     issuer,
     redirectUri: redirect.href,
     appOrigin: native ? 'https://localhost' : redirect.origin,
-    postLogoutRedirectUris: (typeof postLogout === 'string' ? [postLogout] : postLogout).map((uri) => new URL(uri).href),
+    postLogoutRedirectUris_: (typeof postLogout === 'string' ? [postLogout] : postLogout).map((uri) => new URL(uri).href),
     scope: input.scope ?? 'openid profile email',
     shareSessionAcrossTabs: input.shareSessionAcrossTabs ?? true,
     authorizationParams: { ...input.authorizationParams },
     idTokenSigningAlg: input.idTokenSigningAlg ?? 'RS256',
     leewaySeconds: input.leewaySeconds ?? 30,
     clockToleranceSeconds: input.clockToleranceSeconds ?? 30,
-    requestTimeoutMs: (input.requestTimeoutSeconds ?? 10) * 1000,
-    allowInsecureRequests: issuer.protocol === 'http:',
+    requestTimeoutMs_: (input.requestTimeoutSeconds ?? 10) * 1000,
+    allowInsecureRequests_: issuer.protocol === 'http:',
     now: input.now ?? Date.now,
   };
 }

@@ -69,14 +69,14 @@ export async function discover(options: ResolvedOptions, storage: GuardedStorage
  * there with their types; the endpoints we may send a secret or the user to are https:. The session
  * server applies the same rules to the document it fetches.
  */
-export function checkMetadata(metadata: ProviderMetadata, options: Pick<ResolvedOptions, 'issuer' | 'allowInsecureRequests'>, operation: string): void {
+export function checkMetadata(metadata: ProviderMetadata, options: Pick<ResolvedOptions, 'issuer' | 'allowInsecureRequests_'>, operation: string): void {
   const fail = (name: string, code: 'invalid_discovery' | 'insecure_endpoint' = 'invalid_discovery') => new ProtocolError(code, operation + ': bad "' + name + '"');
   if (new URL(metadata.issuer).href !== options.issuer.href) throw fail('issuer');
   // The first three are required. http: only on loopback hosts, and only when the issuer itself is
   // such a development one.
   ENDPOINTS.forEach((name, i) => {
     const url = secureUrl(metadata[name]);
-    if ((i < 3 || metadata[name] !== undefined) && !(url && (options.allowInsecureRequests || url.protocol === 'https:'))) throw fail(name, 'insecure_endpoint');
+    if ((i < 3 || metadata[name] !== undefined) && !(url && (options.allowInsecureRequests_ || url.protocol === 'https:'))) throw fail(name, 'insecure_endpoint');
   });
   for (const name of LISTS) {
     const list = metadata[name];

@@ -39,7 +39,7 @@ export async function requestProvider(
       // A URLSearchParams body sets the form content type itself.
       ...(form ? { body: new URLSearchParams({ ...form, client_id: options.clientId }) } : {}),
       redirect: 'manual',
-      signal: AbortSignal.timeout(options.requestTimeoutMs),
+      signal: AbortSignal.timeout(options.requestTimeoutMs_),
       keepalive,
     });
   } catch (error) {

@@ -121,7 +121,7 @@ export interface ResolvedServerOptions {
   readonly maxSessionsPerUser: number;
   readonly idTokenSigningAlg: string;
   readonly leewayMs: number;
-  readonly requestTimeoutMs: number;
+  readonly requestTimeoutMs_: number;
   readonly storeTimeoutMs: number;
   readonly fetch: typeof fetch | undefined;
   readonly now: () => number;
@@ -231,7 +231,7 @@ export function resolveServerOptions(input: SessionServerOptions): ResolvedServe
     maxSessionsPerUser,
     idTokenSigningAlg: alg,
     leewayMs: seconds('leewaySeconds', input.leewaySeconds, 30, 0),
-    requestTimeoutMs: seconds('requestTimeoutSeconds', input.requestTimeoutSeconds, 10),
+    requestTimeoutMs_: seconds('requestTimeoutSeconds', input.requestTimeoutSeconds, 10),
     storeTimeoutMs: seconds('storeTimeoutSeconds', input.storeTimeoutSeconds, 2, 0.001),
     fetch: input.fetch,
     now: input.now ?? Date.now,

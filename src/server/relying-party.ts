@@ -91,7 +91,7 @@ export class RelyingParty {
       const metadata = await oauth.processDiscoveryResponse(this.#options.issuer, response);
       // Browser mode's rules (Discovery §3 required members, https: endpoints): oauth4webapi checks the
       // issuer only, and the authorization and end-session URLs are redirects we build, never requests it sends.
-      checkMetadata(metadata, { issuer: this.#options.issuer, allowInsecureRequests: this.#options.issuer.protocol === 'http:' }, operation);
+      checkMetadata(metadata, { issuer: this.#options.issuer, allowInsecureRequests_: this.#options.issuer.protocol === 'http:' }, operation);
       return metadata;
     } catch (error) {
       throw toAuthError(error, operation, 'invalid_discovery');
@@ -254,7 +254,7 @@ export class RelyingParty {
   #requestOptions() {
     const options = this.#options;
     return {
-      signal: () => AbortSignal.timeout(options.requestTimeoutMs),
+      signal: () => AbortSignal.timeout(options.requestTimeoutMs_),
       ...(options.issuer.protocol === 'http:' ? { [oauth.allowInsecureRequests]: true } : {}),
       [oauth.customFetch]: this.#fetch as never,
     };

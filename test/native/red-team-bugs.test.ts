@@ -68,7 +68,7 @@ describe('a deep link is a logout return only at a post-logout redirect URI', ()
   // browser, an unrelated deep link (com.example.app:/product/42, or one a web page opens) is
   // reported as the end of the logout, and the real return afterwards as `none`; a link with a
   // forged state consumes the pending logout too. The fix (client.ts #redirect): for a URL that is
-  // not the page's own (`!fromPage`), return `none` unless it is at one of postLogoutRedirectUris
+  // not the page's own (`!fromPage`), return `none` unless it is at one of postLogoutRedirectUris_
   // (atRedirectUri), before reading or removing the stored logout state.
   async function loggedOut() {
     const world = await setup();

@@ -141,6 +141,31 @@ describe('login() and logout() through navigate', () => {
     expect([...storage.map.keys()].filter((key) => key.includes(':txn:'))).toEqual([]);
   });
 
+  it('a cold start from a deep link (the app was killed mid-login): loading, never anonymous, until the link is redeemed', async () => {
+    const { client, makeClient, provider, navigations } = await setup({}, { redirectUri: 'com.example.app:/cb' });
+    await client.login();
+    const link = provider.authorize(navigations.at(-1) as string, 'ada');
+    expect(link).toMatch(/^com\.example\.app:\/cb\?/);
+    client.dispose();
+    const restarted = makeClient();
+    // The app hands the link over first thing, before it renders (docs/native.md).
+    const result = restarted.handleRedirect(link);
+    const states: string[] = [];
+    restarted.subscribe((state) => void states.push(state.status));
+    await expect(result).resolves.toMatchObject({ kind: 'login', user: { sub: 'ada' } });
+    expect(states).toEqual(['loading', 'authenticated']);
+  });
+
+  it('a deep link that is no callback leaves the start as it was: anonymous once storage is read', async () => {
+    const { makeClient } = await setup({}, { redirectUri: 'com.example.app:/cb' });
+    const restarted = makeClient();
+    const result = restarted.handleRedirect('com.example.app:/settings');
+    const states: string[] = [];
+    restarted.subscribe((state) => void states.push(state.status));
+    await expect(result).resolves.toEqual({ kind: 'none' });
+    expect(states).toEqual(['anonymous']);
+  });
+
   it('a full-page redirect (navigate returns nothing) resolves login() with undefined', async () => {
     const { client } = await setup();
     await expect(client.login()).resolves.toBeUndefined();
