@@ -118,6 +118,8 @@ test('an extension page signs in and out through the auth window, the session in
   const second = await openExtensionPage(ext, 'sdk.html');
   await second.evaluate(() => void (client = createClient()));
   await expect.poll(() => second.evaluate(() => client.state.status)).toBe('anonymous');
+  // The service worker's client (examples/extension/background.js), started before the login too.
+  await expect.poll(() => ext.worker.evaluate(() => auth.state.status)).toBe('anonymous');
 
   const authWindow = await authWindowFor(ext, () => call(page, 'login'));
   await expect(authWindow).toHaveURL(new RegExp(`^${provider.issuer}/interaction/`));
@@ -144,6 +146,9 @@ test('an extension page signs in and out through the auth window, the session in
   await expect.poll(() => second.evaluate(() => client.state.status)).toBe('authenticated');
   expect(await second.evaluate(() => client.getUser())).toEqual(login.value.user);
   expect(await second.evaluate(() => client.getAccessToken())).toBe(accessToken);
+  // So did the service worker: workers have BroadcastChannel too.
+  await expect.poll(() => ext.worker.evaluate(() => auth.state.status)).toBe('authenticated');
+  expect(await ext.worker.evaluate(() => auth.getAccessToken())).toBe(accessToken);
 
   // Sign-out: the provider's confirmation in the auth window, then its redirect to /logout.
   const logoutWindow = await authWindowFor(ext, () => call(page, 'logout'));
@@ -153,6 +158,8 @@ test('an extension page signs in and out through the auth window, the session in
   expect(ext.context.pages()).not.toContain(logoutWindow);
   expect(await page.evaluate(() => client.state.status)).toBe('anonymous');
   await expect.poll(() => second.evaluate(() => client.state.status)).toBe('anonymous');
+  // The worker stops using the session at once, not when its cached access token expires.
+  await expect.poll(() => ext.worker.evaluate(() => auth.state.status)).toBe('anonymous');
   await expect.poll(() => provider.count('revocation')).toBe(1);
   expectSignedOut(await sessionArea(page), provider);
 });

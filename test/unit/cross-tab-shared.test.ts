@@ -10,9 +10,9 @@ const until = async (condition: () => boolean) => {
 };
 
 describe('tabs sharing one store', () => {
-  // The SDK opens its tab channel only in a window; Node's global object stands in for one here.
-  beforeAll(() => void Object.assign(globalThis, { window: globalThis }));
-  afterAll(() => void delete (globalThis as { window?: unknown }).window);
+  // The SDK opens its tab channel only where there is `self` (a window or a worker); Node's global object stands in here.
+  beforeAll(() => void Object.assign(globalThis, { self: globalThis }));
+  afterAll(() => void delete (globalThis as { self?: unknown }).self);
 
   it('a login in one tab signs the other in, with a remote login event', async () => {
     const { client: tabA, makeClient, signIn } = await setup();

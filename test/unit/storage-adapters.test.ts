@@ -74,9 +74,9 @@ describe('built-in storage adapters', () => {
 });
 
 describe('a custom adapter that says it is per tab', () => {
-  // The SDK opens its tab channel only in a window; Node's global object stands in for one here.
-  beforeAll(() => void Object.assign(globalThis, { window: globalThis }));
-  afterAll(() => void delete (globalThis as { window?: unknown }).window);
+  // The SDK opens its tab channel only where there is `self` (a window or a worker); Node's global object stands in here.
+  beforeAll(() => void Object.assign(globalThis, { self: globalThis }));
+  afterAll(() => void delete (globalThis as { self?: unknown }).self);
 
   // Each "tab" has its own store, as with an app's own wrapper around sessionStorage.
   const perTab = () => Object.assign(inspectableStorage(), { perTab: true });

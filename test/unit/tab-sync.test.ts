@@ -4,7 +4,7 @@ import type { TabMessage } from '../../src/tabs/tab-message.js';
 import { tabSync, type TabSync } from '../../src/tabs/tab-sync.js';
 import type { SessionRecord } from '../../src/session/token-set.js';
 
-// The tab link on its own: Node's BroadcastChannel carries messages as the browser's would, a Map
+// The tab link on its own: Node's BroadcastChannel carries messages as the browser's would (with `self` stubbed, as in a window), a Map
 // stands in for localStorage (the beacon's fast copy). Node has no IndexedDB, so the consistent copy
 // reads as absent: what the locked read sees proves which copy it read.
 const local = new Map<string, string>();
@@ -47,9 +47,9 @@ const opened: TabSync[] = [];
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('tabSync', () => {
-  beforeAll(() => void Object.assign(globalThis, { window: globalThis, localStorage: storage }));
+  beforeAll(() => void Object.assign(globalThis, { self: globalThis, localStorage: storage }));
   afterAll(() => {
-    delete (globalThis as { window?: unknown }).window;
+    delete (globalThis as { self?: unknown }).self;
     delete (globalThis as { localStorage?: unknown }).localStorage;
   });
   afterEach(() => {
