@@ -179,7 +179,14 @@ export class AuthClient extends StateHub {
     const metadata = await this.#discover();
     const request = await createLoginRequest(this.#options, metadata, { returnTo, params, redirectUri });
     await Promise.all([saveTransaction(this.#transactionStorage, this.#keys, request.transaction), this.#transactionStorage.remove(this.#keys + 'logout')]);
-    const callback = await this.#navigate(request.url, options.navigate);
+    let callback: Awaited<ReturnType<Navigate>>;
+    try {
+      callback = await this.#navigate(request.url, options.navigate);
+    } catch (error) {
+      // A window that never brought a callback back (closed, timed out, aborted) leaves no pending login.
+      await this.#transactionStorage.remove(this.#keys + 'txn:' + request.transaction.state);
+      throw error;
+    }
     return callback ? this.handleCallback(callback) : undefined;
   }
 

@@ -178,11 +178,17 @@ describe('login() and logout() through navigate', () => {
     expect(client.state.status).toBe('anonymous');
   });
 
-  it('a navigate that fails (the user closed the window) rejects login() with its error and stores no session', async () => {
-    const { client, storedTokens } = await setup();
+  it('a navigate that fails (the user closed the window) rejects login() with its error, stores no session and leaves no pending login', async () => {
+    const { client, storedTokens, storage, makeClient } = await setup();
     const closed = new Error('The user did not approve access.');
+    // Another login in flight (a second popup) keeps its own.
+    const other = makeClient();
+    await other.login();
+    const pending = () => [...storage.map.keys()].filter((key) => key.includes(':txn:'));
+    expect(pending()).toHaveLength(1);
     await expect(client.login({ navigate: async () => Promise.reject(closed) })).rejects.toBe(closed);
     expect(storedTokens()).toEqual([]);
+    expect(pending()).toHaveLength(1);
   });
 
   it('logout({ navigate }) replaces the opener for this logout: a no-op makes it local', async () => {
