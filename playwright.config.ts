@@ -44,9 +44,12 @@ const projects: Project[] = [
   { name: 'chromium-extension', testDir: 'test/extension' },
   // Popup login against oidc-provider: the popup blocker on and off, COOP on the provider's pages.
   { name: 'chromium-popup', testDir: 'test/popup-e2e', use: chromium },
+  { name: 'firefox-popup', testDir: 'test/popup-e2e', use: firefox },
   // Silent sign-in with the app on another site than the provider, third-party cookies allowed and
   // blocked (Chromium profile preferences: the fixture launches its own persistent contexts).
   { name: 'chromium-silent', testDir: 'test/silent-e2e', use: chromium },
+  // The same in Firefox: the fixture launches a Firefox per test with the cookie preferences set.
+  { name: 'firefox-silent', testDir: 'test/silent-e2e', use: firefox },
   // Real framework apps (React, Vue, Svelte, Angular) built with Vite against the bindings, in Chromium.
   { name: 'frameworks', testDir: 'test/frameworks', use: chromium },
 ];

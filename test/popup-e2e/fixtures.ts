@@ -59,7 +59,7 @@ export interface Outcome {
   isAuthError?: boolean;
 }
 
-/** Opens the app page; `query` can ask for an `autologin` at load (no user gesture) and loginWithPopup `options` (JSON). */
+/** Opens the app page; `query` can ask for an `autologin` (no user gesture; `inactive`: once the page has no activation) and loginWithPopup `options` (JSON). */
 export async function openApp(page: Page, stack: Stack, query: Record<string, string> = {}): Promise<void> {
   const search = new URLSearchParams(query).toString();
   await page.goto(`${stack.app.origin}${APP_PATH}${search ? `?${search}` : ''}`);

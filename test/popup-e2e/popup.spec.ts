@@ -1,8 +1,9 @@
-// oidc-session/popup in Chromium against oidc-provider: the login completes in the opener while the
-// popup closes; a blocked popup, a closed one, two at once, a provider whose pages send
+// oidc-session/popup in Chromium and Firefox against oidc-provider: the login completes in the opener
+// while the popup closes; a blocked popup, a closed one, two at once, a provider whose pages send
 // Cross-Origin-Opener-Policy, and callbacks forged by other windows.
-import { chromium } from '@playwright/test';
+import { chromium, firefox, type Browser } from '@playwright/test';
 import { chromiumLaunchOptions } from '../browsers/chromium.js';
+import { firefoxLaunchOptions } from '../browsers/firefox.js';
 import {
   APP_PATH,
   CALLBACK_PATH,
@@ -124,14 +125,32 @@ test.describe('when the provider’s pages send Cross-Origin-Opener-Policy: same
   });
 });
 
-test.describe('with Chromium’s popup blocker on', () => {
-  test('a call outside a user gesture rejects popup_blocked and starts no login; one in a click handler works', async ({ stack }) => {
-    // Playwright turns the blocker off by default (--disable-popup-blocking): this browser keeps it.
-    const browser = await chromium.launch({ ...chromiumLaunchOptions, ignoreDefaultArgs: ['--disable-popup-blocking'] });
+/**
+ * A browser of the project's engine with its popup blocker on (Playwright turns it off by default),
+ * and the `autologin` that makes a call outside any user gesture in it.
+ */
+async function withPopupBlocker(browserName: string): Promise<{ browser: Browser; autologin: string }> {
+  if (browserName !== 'firefox') {
+    // Chromium: without the --disable-popup-blocking flag Playwright adds. A call at load has no activation.
+    return { browser: await chromium.launch({ ...chromiumLaunchOptions, ignoreDefaultArgs: ['--disable-popup-blocking'] }), autologin: '1' };
+  }
+  // Firefox: the blocker preference Playwright writes false into the profile, back to Firefox's default.
+  // And Playwright's Firefox (WebDriver BiDi) runs every evaluation, its own at each document's creation
+  // included, with `userActivation: true`: each leaves the page a transient user activation, which lets
+  // a popup through for 5 s. So the app calls once the activation has lapsed (`autologin=inactive`),
+  // shortened to 1.5 s (`dom.user_activation.transient.timeout`, milliseconds in this Firefox): a click
+  // still opens the popup, its activation being fresh, under load too.
+  const firefoxUserPrefs = { ...firefoxLaunchOptions.firefoxUserPrefs, 'dom.disable_open_during_load': true, 'dom.user_activation.transient.timeout': 1500 };
+  return { browser: await firefox.launch({ ...firefoxLaunchOptions, firefoxUserPrefs }), autologin: 'inactive' };
+}
+
+test.describe('with the browser’s popup blocker on', () => {
+  test('a call outside a user gesture rejects popup_blocked and starts no login; one in a click handler works', async ({ stack, browserName }) => {
+    const { browser, autologin } = await withPopupBlocker(browserName);
     try {
       const page = await (await browser.newContext()).newPage();
       const authorizations = stack.provider.count('authorization');
-      await openApp(page, stack, { autologin: '1' });
+      await openApp(page, stack, { autologin });
       expect(await outcome(page, 0)).toMatchObject({ ok: false, code: 'popup_blocked', isAuthError: true });
       expect(page.context().pages()).toHaveLength(1);
       expect(stack.provider.count('authorization')).toBe(authorizations);

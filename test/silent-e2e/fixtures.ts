@@ -3,15 +3,16 @@
 // first-party and every check passes for reasons that do not hold in production.
 //
 // oidc-provider sets its cookies SameSite=Lax, which a cross-site frame never carries; providers that
-// support silent sign-in set `SameSite=None; Secure`, which the middleware below does. Chromium takes
-// Secure cookies from http://localhost (a potentially trustworthy origin), so no TLS is needed.
-import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
+// support silent sign-in set `SameSite=None; Secure`, which the middleware below does. Chromium and
+// Firefox take Secure cookies from http://localhost (a potentially trustworthy origin), so no TLS is needed.
+import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStack } from '../../demo/stack.mjs';
 import { chromiumLaunchOptions } from '../browsers/chromium.js';
+import { firefoxLaunchOptions } from '../browsers/firefox.js';
 import { pageErrorsFixture } from '../support/page-checks.js';
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -29,8 +30,14 @@ export interface ProviderSwitches {
   stall: boolean;
 }
 
-/** Chromium's third-party cookie setting (`profile.cookie_controls_mode`): 0 allows, 1 blocks. */
+/**
+ * The browser's third-party cookie setting. Chromium: the profile's `profile.cookie_controls_mode`,
+ * 0 allows, 1 blocks. Firefox: `network.cookie.cookieBehavior`, 0 allows, 1 blocks; not its default
+ * 5 (Total Cookie Protection), which gives the frame a partitioned, empty jar of its own.
+ */
 export type ThirdPartyCookies = 'allowed' | 'blocked';
+
+const FIREFOX_COOKIE_BEHAVIOR: Record<ThirdPartyCookies, number> = { allowed: 0, blocked: 1 };
 
 export const APP_PATH = '/silent/app.html';
 export const SILENT_PATH = '/silent/silent.html';
@@ -71,7 +78,7 @@ const DEFAULT_SWITCHES: ProviderSwitches = { bouncePage: false, framing: 'allowe
 
 export const test = base.extend<
   { pageErrors: string[]; switches: ProviderSwitches; thirdPartyCookies: ThirdPartyCookies },
-  { world: { stack: Stack; switches: ProviderSwitches } }
+  { world: { stack: Stack; switches: ProviderSwitches }; firefoxWith: (cookies: ThirdPartyCookies) => Promise<Browser> }
 >({
   world: [
     async ({}, use) => {
@@ -94,10 +101,32 @@ export const test = base.extend<
     Object.assign(world.switches, DEFAULT_SWITCHES);
   },
   thirdPartyCookies: ['allowed', { option: true }],
-  // A profile of its own with the third-party cookie setting written in: Playwright's contexts (and
-  // a fresh profile) of this Chromium block third-party cookies, and only a profile's preferences
-  // change that (Network.setCookieControls does not lift the block).
-  context: async ({ playwright, thirdPartyCookies }, use) => {
+  // Firefox takes the setting as a preference at launch, for every context: one browser per worker
+  // and setting, launched when a test first needs it.
+  firefoxWith: [
+    async ({ playwright }, use) => {
+      const browsers = new Map<ThirdPartyCookies, Promise<Browser>>();
+      await use((cookies) => {
+        if (!browsers.has(cookies)) {
+          const firefoxUserPrefs = { ...firefoxLaunchOptions.firefoxUserPrefs, 'network.cookie.cookieBehavior': FIREFOX_COOKIE_BEHAVIOR[cookies] };
+          browsers.set(cookies, playwright.firefox.launch({ ...firefoxLaunchOptions, firefoxUserPrefs }));
+        }
+        return browsers.get(cookies) as Promise<Browser>;
+      });
+      for (const browser of browsers.values()) await (await browser).close();
+    },
+    { scope: 'worker' },
+  ],
+  // Chromium: a profile of its own with the third-party cookie setting written in: Playwright's
+  // contexts (and a fresh profile) of this Chromium block third-party cookies, and only a profile's
+  // preferences change that (Network.setCookieControls does not lift the block).
+  context: async ({ playwright, thirdPartyCookies, browserName, firefoxWith }, use) => {
+    if (browserName === 'firefox') {
+      const context = await (await firefoxWith(thirdPartyCookies)).newContext();
+      await use(context);
+      await context.close();
+      return;
+    }
     const dir = mkdtempSync(join(tmpdir(), 'oidc-silent-profile-'));
     mkdirSync(join(dir, 'Default'));
     writeFileSync(join(dir, 'Default', 'Preferences'), JSON.stringify({ profile: { cookie_controls_mode: thirdPartyCookies === 'allowed' ? 0 : 1 } }));
