@@ -34,6 +34,7 @@ import { logoutResult } from '../protocol/logout-return.js';
 import { clearTransactions, hasPendingTransaction, saveTransaction, takeTransaction } from '../session/transaction.js';
 import { browserRequired } from '../platform/browser.js';
 import { isDevelopment } from '../platform/build-mode.js';
+import { clientInternals } from './internals.js';
 
 /** Options of {@link AuthClient.login}. */
 export interface LoginOptions {
@@ -150,6 +151,7 @@ export class AuthClient extends StateHub {
       // An arrow property: bound already.
       this.subscribe,
     );
+    clientInternals.set(this, { options_: this.#options, discover_: () => this.#discover(), record_: () => this.#record });
   }
 
   /**
@@ -631,7 +633,8 @@ export class AuthClient extends StateHub {
     const previous = this.#record;
     const at = this.#options.now();
     try {
-      await this.#clear();
+      // A DPoP key bound to this session goes with it.
+      await Promise.all([this.#clear(), previous && this.#options.dpop?.end_(previous)]);
     } finally {
       this.#commit(undefined);
       const tabs = this.#tabs;

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors/errors.js';
 import type { StorageAdapter } from '../platform/storage.js';
+import type { DPoPHooks, ProtocolHooks } from './protocol-hooks.js';
 
 /** Options for {@link AuthClient}. Only `issuer`, `clientId` and `redirectUri` are required. */
 export interface AuthClientOptions {
@@ -71,6 +72,13 @@ export interface AuthClientOptions {
   navigate?: Navigate;
   /** Replaces the clock (epoch milliseconds). Default `Date.now`. */
   now?: () => number;
+  /**
+   * Sender-constrained tokens (RFC 9449): `dpop()` from `oidc-session/dpop`. Every token request then
+   * carries a proof signed with a key that cannot leave the browser, and the tokens are bound to it.
+   */
+  dpop?: DPoPHooks;
+  /** Pushed authorization requests (RFC 9126): `par()` from `oidc-session/par`. */
+  par?: ProtocolHooks;
 }
 
 /** Opens a URL of the provider; may resolve with the URL the provider sent the user back to. */
@@ -102,6 +110,8 @@ export interface ResolvedOptions {
   readonly fetch?: typeof globalThis.fetch | undefined;
   readonly navigate?: Navigate | undefined;
   readonly now: () => number;
+  readonly dpop?: DPoPHooks | undefined;
+  readonly par?: ProtocolHooks | undefined;
 }
 
 /** Parameters the SDK owns: letting an app set them would break PKCE, state or nonce binding. */
@@ -119,6 +129,7 @@ const string: Check = (v) => (typeof v === 'string' && v.trim() ? undefined : 'e
 const seconds: Check = (v) => (v === undefined || (typeof v === 'number' && v >= 0 && v < Infinity) ? undefined : 'expected seconds (0 or more)');
 const flag: Check = (v) => (v === undefined || typeof v === 'boolean' ? undefined : 'expected true or false');
 const fn: Check = (v) => (v === undefined || typeof v === 'function' ? undefined : 'expected a function');
+const object: Check = (v) => (v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v)) ? undefined : 'expected an object');
 // https:, or http: on a loopback host only (development): the issuer, and where codes and users are sent
 // (RFC 9700 §2.6, RFC 6749 §3.1.2.1).
 const SECURE_ONLY = 'must be https: (http: only on loopback hosts)';
@@ -164,10 +175,12 @@ const CHECKS: Record<keyof AuthClientOptions, Check> = {
   leewaySeconds: seconds,
   clockToleranceSeconds: seconds,
   requestTimeoutSeconds: (v) => seconds(v) ?? (v === 0 ? 'must be above 0' : undefined),
-  metadata: (v) => (v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v)) ? undefined : 'expected an object'),
+  metadata: object,
   fetch: fn,
   navigate: fn,
   now: fn,
+  dpop: object,
+  par: object,
 };
 
 /** Validates options and applies defaults. Throws {@link ConfigError} naming the first bad option. */

@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi';
-import { NetworkError, ProtocolError } from '../errors/errors.js';
+import { AuthError, NetworkError, ProtocolError } from '../errors/errors.js';
 import type { ResolvedOptions } from '../client/options.js';
 import { isTransientStatus, retryAfterMs } from './retry-policy.js';
 
@@ -29,7 +29,8 @@ export async function requestProvider(
   form?: Record<string, string>,
   keepalive = false,
 ): Promise<Response> {
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  // DPoP's fetch adds the proof, answers a nonce challenge and checks the token type.
+  const fetchImpl = options.dpop?.fetch_(options) ?? options.fetch ?? globalThis.fetch;
   const host = options.issuer.host;
   let response: Response;
   try {
@@ -43,7 +44,10 @@ export async function requestProvider(
       keepalive,
     });
   } catch (error) {
-    throw isTimeout(error)
+    // A typed error is a feature's verdict on the answer (a downgrade to Bearer, a lost DPoP key).
+    throw error instanceof AuthError
+      ? error
+      : isTimeout(error)
       ? new NetworkError('timeout', 'request to ' + host + ' timed out')
       : new NetworkError('network_error', 'request to ' + host + ' failed');
   }

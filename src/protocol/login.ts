@@ -59,7 +59,10 @@ export async function createLoginRequest(
     maxAge,
     createdAt: options.now(),
   };
-  return { url: url.href, transaction };
+  // DPoP binds the code to its key (`dpop_jkt`), then PAR pushes every parameter (RFC 9126).
+  let href = url.href;
+  for (const hooks of [options.dpop, options.par]) if (hooks) href = await hooks.authorize_(href, options, metadata);
+  return { url: href, transaction };
 }
 
 function parseMaxAge(value: string | null): number | undefined {
