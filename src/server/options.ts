@@ -85,6 +85,23 @@ export interface SessionServerOptions {
    * exceed it briefly, by the logins that raced.
    */
   maxSessionsPerUser?: number;
+  /**
+   * Pushed authorization requests (RFC 9126): the server POSTs each login's authorization request
+   * (scope, `state`, `nonce`, PKCE challenge, redirect URI, `authorizationParams`) to the provider's
+   * `pushed_authorization_request_endpoint`, authenticated as at the token endpoint, and sends the
+   * browser to the authorization endpoint with only `client_id` and the one-time `request_uri` the
+   * provider answered: nothing of the request rides in the address bar, and the provider knows it came
+   * from the authenticated client.
+   * - `'auto'` (default): push when the provider's metadata says `require_pushed_authorization_requests: true`;
+   * - `true`: push every login. A provider without the endpoint fails `GET login` (500, a {@link ConfigError}
+   *   naming this option): the metadata is first read at the first login, not when the server is created;
+   * - `false`: never push (a provider that requires it will refuse the logins).
+   *
+   * The endpoint must be https: (http: only on loopback hosts, with a loopback issuer). A push the
+   * provider refuses (`invalid_request`, `invalid_client`, ...) or that fails validation answers `GET
+   * login` with 502 `provider_error`; an unreachable provider, 429 or 5xx with 502 `provider_unavailable`.
+   */
+  pushedAuthorizationRequests?: 'auto' | boolean;
   /** The one ID token signing algorithm accepted. Default `RS256`. */
   idTokenSigningAlg?: string;
   /** Renew access tokens this many seconds before they expire. Default 30. */
@@ -119,6 +136,7 @@ export interface ResolvedServerOptions {
   readonly requiredAcr: readonly string[] | undefined;
   readonly sessionCookieSameSite: 'Strict' | 'Lax';
   readonly maxSessionsPerUser: number;
+  readonly pushedAuthorizationRequests: 'auto' | boolean;
   readonly idTokenSigningAlg: string;
   readonly leewayMs: number;
   readonly requestTimeoutMs_: number;
@@ -137,7 +155,7 @@ export const DEFAULT_MAX_SESSIONS_PER_USER = 50;
 const KNOWN = new Set([
   'issuer', 'clientId', 'clientSecret', 'tokenEndpointAuthMethod', 'appUrl', 'basePath', 'postLogoutRedirectUri', 'scope',
   'secret', 'store', 'idleTimeoutSeconds', 'absoluteTimeoutSeconds', 'tokenRoute', 'cookieName', 'authorizationParams',
-  'requiredAcr', 'sessionCookieSameSite', 'maxSessionsPerUser', 'idTokenSigningAlg', 'leewaySeconds', 'requestTimeoutSeconds', 'storeTimeoutSeconds', 'fetch', 'now',
+  'requiredAcr', 'sessionCookieSameSite', 'maxSessionsPerUser', 'pushedAuthorizationRequests', 'idTokenSigningAlg', 'leewaySeconds', 'requestTimeoutSeconds', 'storeTimeoutSeconds', 'fetch', 'now',
 ]);
 
 /** Validates options and applies defaults; throws {@link ConfigError} naming the first bad option. */
@@ -205,6 +223,10 @@ export function resolveServerOptions(input: SessionServerOptions): ResolvedServe
   if (!Number.isInteger(maxSessionsPerUser) || maxSessionsPerUser < 1 || maxSessionsPerUser > 10_000) {
     throw new ConfigError('maxSessionsPerUser', 'expected a whole number from 1 to 10000');
   }
+  const pushedAuthorizationRequests = input.pushedAuthorizationRequests ?? 'auto';
+  if (pushedAuthorizationRequests !== 'auto' && typeof pushedAuthorizationRequests !== 'boolean') {
+    throw new ConfigError('pushedAuthorizationRequests', "expected 'auto', true or false");
+  }
   const alg = text('idTokenSigningAlg', input.idTokenSigningAlg, 'RS256');
   if (!/^([RPE]S(256|384|512)|EdDSA|Ed25519)$/.test(alg)) throw new ConfigError('idTokenSigningAlg', 'expected an asymmetric algorithm such as RS256');
   return {
@@ -229,6 +251,7 @@ export function resolveServerOptions(input: SessionServerOptions): ResolvedServe
     requiredAcr: requiredAcr && Object.freeze([...requiredAcr]),
     sessionCookieSameSite: sameSite === 'strict' ? 'Strict' : 'Lax',
     maxSessionsPerUser,
+    pushedAuthorizationRequests,
     idTokenSigningAlg: alg,
     leewayMs: seconds('leewaySeconds', input.leewaySeconds, 30, 0),
     requestTimeoutMs_: seconds('requestTimeoutSeconds', input.requestTimeoutSeconds, 10),

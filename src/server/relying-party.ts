@@ -10,6 +10,9 @@ import { isTransientStatus, nextAttemptAt, retryAfterMs } from '../protocol/retr
 import { toAuthError } from '../errors/map-error.js';
 import { tokenErrorCode } from '../protocol/callback.js';
 import { MAX_LIFETIME_SECONDS, MAX_TOKEN_LENGTH, type User } from '../session/token-set.js';
+import { parEndpoint } from '../par/endpoint.js';
+import { requestUriOf } from '../par/push.js';
+import { requestUriUrl } from '../par/request-uri-url.js';
 import type { ResolvedServerOptions } from './options.js';
 
 /** Tokens as the server keeps them (sealed at rest). */
@@ -100,7 +103,9 @@ export class RelyingParty {
 
   /**
    * A new pending login and the URL to send the browser to. `params` are the login's whole set of
-   * extra parameters (the configured ones merged with the link's by `loginParams`).
+   * extra parameters (the configured ones merged with the link's by `loginParams`). With pushed
+   * authorization requests (the `pushedAuthorizationRequests` option) the request is pushed first and
+   * the URL carries only `client_id` and `request_uri`.
    */
   async authorizationUrl(returnTo: string, params: Readonly<Record<string, string>>): Promise<{ url: string; pending: PendingLogin }> {
     const metadata = await this.metadata();
@@ -124,7 +129,30 @@ export class RelyingParty {
     search.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
     search.set('code_challenge_method', 'S256');
     const maxAge = search.get('max_age');
-    return { url: url.href, pending: maxAge && /^\d+$/.test(maxAge) ? { ...pending, maxAge: Number(maxAge) } : pending };
+    const push = this.#options.pushedAuthorizationRequests;
+    const endpoint =
+      push !== false &&
+      parEndpoint(push === true, { issuer: this.#options.issuer, allowInsecureRequests_: this.#options.issuer.protocol === 'http:' }, metadata, 'pushedAuthorizationRequests');
+    return {
+      url: endpoint ? requestUriUrl(metadata, this.#options.clientId, await this.#push(metadata, search)) : url.href,
+      pending: maxAge && /^\d+$/.test(maxAge) ? { ...pending, maxAge: Number(maxAge) } : pending,
+    };
+  }
+
+  /**
+   * Pushes the authorization request (RFC 9126 §2.1) with the client's authentication, and resolves
+   * with the `request_uri` the provider answered, checked by oauth4webapi and bounded as in the browser
+   * (src/par/push.ts). Errors as at the token endpoint: the provider's answer an {@link OAuthError},
+   * 429, 5xx and transport failures a {@link NetworkError}, a bad answer a {@link ProtocolError}.
+   */
+  async #push(metadata: oauth.AuthorizationServer, params: URLSearchParams): Promise<string> {
+    const operation = `pushed authorization request at ${this.#options.issuer.host}`;
+    try {
+      const response = await oauth.pushedAuthorizationRequest(metadata, this.#client(), this.#clientAuth(metadata), params, this.#requestOptions());
+      return requestUriOf(await oauth.processPushedAuthorizationResponse(metadata, this.#client(), response), operation);
+    } catch (error) {
+      throw toAuthError(error, operation, 'unexpected_response');
+    }
   }
 
   /** Validates the callback against its pending login, redeems the code, validates the ID token. */
