@@ -50,6 +50,10 @@ const projects: Project[] = [
   { name: 'chromium-silent', testDir: 'test/silent-e2e', use: chromium },
   // The same in Firefox: the fixture launches a Firefox per test with the cookie preferences set.
   { name: 'firefox-silent', testDir: 'test/silent-e2e', use: firefox },
+  // DPoP (oidc-session/dpop, oidc-session/fetch) against oidc-provider with DPoP required and a
+  // resource server that verifies every proof.
+  { name: 'chromium-dpop', testDir: 'test/dpop-e2e', use: chromium },
+  { name: 'firefox-dpop', testDir: 'test/dpop-e2e', use: firefox },
   // Real framework apps (React, Vue, Svelte, Angular) built with Vite against the bindings, in Chromium.
   { name: 'frameworks', testDir: 'test/frameworks', use: chromium },
 ];

@@ -9,7 +9,15 @@ import { defineConfig, type Options } from 'tsup';
 //   separate entries, so no app carries the other side's code.
 // No `clean` here: the configurations build in parallel, and one cleaning would delete another's
 // output; `npm run build` empties dist/ first.
-const FEATURE_ENTRIES = { index: 'src/index.ts', native: 'src/native/index.ts', popup: 'src/popup/index.ts', silent: 'src/silent/index.ts' };
+const FEATURE_ENTRIES = {
+  index: 'src/index.ts',
+  native: 'src/native/index.ts',
+  popup: 'src/popup/index.ts',
+  silent: 'src/silent/index.ts',
+  dpop: 'src/dpop/index.ts',
+  fetch: 'src/fetch/index.ts',
+  par: 'src/par/index.ts',
+};
 // Members whose names end in `_` are internal to the package (src/tabs/tab-sync.ts): each build
 // renames them consistently across its entries and chunks, as it does local variables. Nothing
 // stored or sent between tabs is named so (stored names must survive a new build).

@@ -27,6 +27,10 @@ export const BUDGETS = {
   native: 1 * 1024,
   popup: 1 * 1024,
   silent: 1 * 1024,
+  // Sender-constrained tokens, and API calls that carry the session's token.
+  dpop: 3 * 1024,
+  fetch: 1 * 1024,
+  par: 1 * 1024,
   // The script-tag build with every optional browser feature inside.
   fullCdn: 15 * 1024,
 };
@@ -42,6 +46,12 @@ globalThis.native = { isCallbackUrl, capacitorSecureStorage, electronSecureStora
 globalThis.popup = { login: () => loginWithPopup(auth), callback: handlePopupCallback };`,
   silent: `import { signInSilently, handleSilentCallback } from './dist/silent.js';
 globalThis.silent = { check: () => signInSilently(auth), callback: handleSilentCallback };`,
+  dpop: `import { dpop } from './dist/dpop.js';
+globalThis.dpop = dpop;`,
+  fetch: `import { authFetch } from './dist/fetch.js';
+globalThis.api = authFetch(auth);`,
+  par: `import { par } from './dist/par.js';
+globalThis.par = par;`,
 };
 
 /** The bindings, and the packages an app has anyway (left out of their measure). */
