@@ -103,6 +103,8 @@ export default defineConfig([
   cdnBuild('oidc-session-server-mode', 'src/cdn/server-mode.ts'),
   // Every optional browser feature too, for script-tag pages that want them (its own budget).
   cdnBuild('oidc-session-full', 'src/cdn/full.ts'),
+  // DPoP, authFetch and PAR for script-tag pages that call APIs (their own budget).
+  cdnBuild('oidc-session-api', 'src/cdn/api.ts'),
 ]);
 
 /** A minified IIFE for CDNs: `dist/<name>.global.js`, dependencies bundled in. */

@@ -33,6 +33,8 @@ export const BUDGETS = {
   par: 1 * 1024,
   // The script-tag build with every optional browser feature inside.
   fullCdn: 15 * 1024,
+  // The script-tag build with DPoP, authFetch and PAR (src/cdn/api.ts).
+  apiCdn: 17 * 1024,
 };
 
 /**
@@ -129,6 +131,7 @@ export async function measureSizes() {
   return {
     cdn,
     fullCdn: sizes(await readFile(`${root}/dist/oidc-session-full.global.js`)),
+    apiCdn: sizes(await readFile(`${root}/dist/oidc-session-api.global.js`)),
     serverModeCdn,
     bindings,
     features,
@@ -152,6 +155,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(row('whole package, Vite 8 app build', result.viteWholePackage));
   for (const [name, measured] of Object.entries(result.bindings)) console.log(row(`oidc-session/${name} (framework excluded)`, measured));
   console.log(row('full CDN build (every optional feature)', result.fullCdn));
+  console.log(row('API CDN build (DPoP, authFetch, PAR)', result.apiCdn));
   for (const [name, measured] of Object.entries(result.features)) console.log(row(`oidc-session/${name} (added to the client)`, measured));
   let over = false;
   for (const [name, measured, budget] of [
@@ -160,6 +164,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     ['session-server-mode CDN build', result.serverModeCdn, BUDGETS.serverModeCdn],
     ...Object.keys(BINDINGS).map((name) => [`oidc-session/${name}`, result.bindings[name], BUDGETS[name]]),
     ['full CDN build', result.fullCdn, BUDGETS.fullCdn],
+    ['API CDN build', result.apiCdn, BUDGETS.apiCdn],
     ...Object.keys(FEATURES).map((name) => [`oidc-session/${name} (added)`, result.features[name], BUDGETS[name]]),
   ]) {
     const left = budget - measured.brotli;

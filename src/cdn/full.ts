@@ -4,20 +4,14 @@
 import type * as Native from '../native/index.js';
 import type * as Popup from '../popup/index.js';
 import type * as Silent from '../silent/index.js';
-import type * as DPoP from '../dpop/index.js';
-import type * as Fetch from '../fetch/index.js';
-import type * as Par from '../par/index.js';
 import { capacitorSecureStorage, electronSecureStorage, extensionStorage, isCallbackUrl, secureStorageBridge, webAuthFlow } from '../native/index.js';
 import { handlePopupCallback, loginWithPopup } from '../popup/index.js';
 import { handleSilentCallback, signInSilently } from '../silent/index.js';
-import { dpop } from '../dpop/index.js';
-import { authFetch } from '../fetch/index.js';
-import { par } from '../par/index.js';
 import { installGlobal } from '../platform/install-global.js';
 import { packageExports } from './package-exports.js';
 
 // Listed, as in package-exports.ts; the types keep each list complete.
-const features: typeof Native & typeof Popup & typeof Silent & typeof DPoP & typeof Fetch & typeof Par = {
+const features: typeof Native & typeof Popup & typeof Silent = {
   capacitorSecureStorage,
   electronSecureStorage,
   extensionStorage,
@@ -28,8 +22,5 @@ const features: typeof Native & typeof Popup & typeof Silent & typeof DPoP & typ
   loginWithPopup,
   handleSilentCallback,
   signInSilently,
-  dpop,
-  authFetch,
-  par,
 };
 installGlobal({ ...packageExports, ...features });

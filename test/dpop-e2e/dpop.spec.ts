@@ -72,3 +72,31 @@ test.describe('DPoP against oidc-provider', () => {
     expect((await page.evaluate((url) => (window as any).callApi(url), world.rs.origin + '/api/me')).status).toBe(200);
   });
 });
+
+test.describe('DPoP key storage', () => {
+  test('with memoryStorage and keys in memory: the login completes, calls carry proofs, no key stays in IndexedDB', async ({ page, world }) => {
+    await setOptions(page, world, { storage: 'memory', shareSessionAcrossTabs: false, dpopOptions: { keyStorage: 'memory' } });
+    expect(await signIn(page, world)).toMatchObject({ ok: true });
+    const me = await page.evaluate((url) => (window as any).callApi(url), world.rs.origin + '/api/me');
+    expect(me.status).toBe(200);
+    expect(JSON.parse(me.body).scheme).toBe('DPoP');
+    // The login's key waited in IndexedDB across the redirect, then moved to memory.
+    expect(await storedKeys(page)).toEqual([]);
+  });
+
+  test('a key that cannot be stored fails login() before the browser leaves, with a typed error and no pending login', async ({ page, world }) => {
+    await setOptions(page, world, {});
+    await page.addInitScript(() => {
+      IDBFactory.prototype.open = () => {
+        throw new DOMException('blocked for the test', 'SecurityError');
+      };
+    });
+    await openApp(page, world);
+    const result = await page.evaluate(() => (window as any).client.login().then(() => ({ ok: true }), (window as any).describe));
+    expect(result).toMatchObject({ ok: false, name: 'StorageError', code: 'storage_unavailable', isAuthError: true });
+    expect(new URL(page.url()).pathname).toBe(APP_PATH);
+    const pending = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.includes(':txn:')));
+    expect(pending).toEqual([]);
+    expect(world.stack.provider.requests.filter((r) => r.route === 'authorization')).toEqual([]);
+  });
+});

@@ -17,22 +17,38 @@ const pagesDir = fileURLToPath(new URL('./pages/', import.meta.url));
 export interface World {
   stack: Stack;
   rs: ResourceServer;
+  /** Every pushed authorization request the provider answered: its DPoP header and the parameters it read. */
+  pushes: { dpop: string; params: Record<string, unknown> }[];
 }
 
 /** What the provider demands, per worker: a test file asks with test.use({ providerNonce: true }). */
-export const test = base.extend<{ pageErrors: string[] }, { world: World; providerNonce: boolean; accessTokenTtl: number }>({
+export const test = base.extend<{ pageErrors: string[] }, { world: World; providerNonce: boolean; providerPar: false | 'client' | 'provider'; accessTokenTtl: number }>({
   providerNonce: [false, { scope: 'worker', option: true }],
+  // The provider refuses authorization requests that were not pushed (RFC 9126 §5): this client's
+  // registration says so (`client`), or the provider's metadata for every client (`provider`).
+  providerPar: [false, { scope: 'worker', option: true }],
   accessTokenTtl: [60, { scope: 'worker', option: true }],
   world: [
-    async ({ providerNonce, accessTokenTtl }, use) => {
+    async ({ providerNonce, providerPar, accessTokenTtl }, use) => {
+      const pushes: World['pushes'] = [];
       const stack = await startStack({
         accessTokenTtl,
+        providerMiddleware: [
+          async (ctx: any, next: () => Promise<void>) => {
+            await next();
+            if (ctx.oidc?.route === 'pushed_authorization_request') pushes.push({ dpop: ctx.get('dpop'), params: { ...ctx.oidc.params } });
+          },
+        ],
         pages: { '/dpop/': pagesDir },
         pagePaths: [APP_PATH],
-        configureProvider: (config: object) => dpopProviderConfig(config, { requireDPoP: true, requireNonce: providerNonce }),
+        configureProvider: (config: object) => {
+          const configured = dpopProviderConfig(config, { requireDPoP: true, requireNonce: providerNonce, requirePar: providerPar === 'client' }) as Record<string, any>;
+          if (providerPar === 'provider') configured.features.pushedAuthorizationRequests = { ...configured.features.pushedAuthorizationRequests, requirePushedAuthorizationRequests: true };
+          return configured;
+        },
       });
       const rs = await startResourceServer({ provider: stack.provider.provider, issuer: stack.provider.issuer, allowOrigin: stack.app.origin, requireNonce: true });
-      await use({ stack, rs });
+      await use({ stack, rs, pushes });
       await rs.close();
       await stack.close();
     },

@@ -4,7 +4,8 @@ export async function startApp(sdk) {
   const config = window.OIDC_CONFIG;
   const here = location.origin + location.pathname;
   const extra = JSON.parse(localStorage.getItem('dpop:options') ?? '{}');
-  const { dpopOptions = {}, storage, ...clientOptions } = extra;
+  const { dpopOptions = {}, storage, par, ...clientOptions } = extra;
+  if (par) clientOptions.par = sdk.par(par);
   if (storage === 'indexeddb') clientOptions.storage = sdk.indexedDbStorage();
   if (storage === 'memory') clientOptions.storage = sdk.memoryStorage();
   const client = new sdk.AuthClient({
