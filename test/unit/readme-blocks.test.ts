@@ -34,7 +34,11 @@ const COVERAGE = {
   'real-provider.ts': { run: 'ssr' },
   'server.ts': { run: 'server' },
   'server-mode.ts': { run: 'ssr' },
-} as const satisfies Record<string, { run: 'ssr' | 'browser' | 'types' | 'server'; spec?: string }>;
+  'dpop.ts': { run: 'ssr' },
+  'par.ts': { run: 'ssr' },
+  // Functions over a client: run in plain Node, where each reaches the client and gets its answer there.
+  'api.ts': { run: 'node' },
+} as const satisfies Record<string, { run: 'ssr' | 'browser' | 'types' | 'server' | 'node'; spec?: string }>;
 
 /**
  * The blocks without a marker, and why they need none: shell commands (run by hand or by CI's own
@@ -165,7 +169,7 @@ console.log(JSON.stringify(out));`;
     });
 
     it('evaluate without throwing, with no window, and export their client', () => {
-      expect(ssr).toEqual(['auth', 'tabs', 'real-provider', 'server-mode']);
+      expect(ssr).toEqual(['auth', 'tabs', 'real-provider', 'server-mode', 'dpop', 'par']);
       for (const name of ssr) expect(results[name], name).toMatchObject({ exports: [], window: 'undefined' });
     });
 
@@ -176,6 +180,18 @@ console.log(JSON.stringify(out));`;
     // sessionStorage, so they do not let the client start outside a browser either.
     it.each(ssr)('%s: the client stays loading and every call says browser_required', (name) => {
       expect(results[name]).toMatchObject(outside);
+    });
+  });
+
+  describe('the blocks of functions over a client, in plain Node', () => {
+    it('api.ts: each export runs as written and reaches the client, which says browser_required outside a browser', async () => {
+      await build({ entryPoints: [join(dir, 'src/api.ts')], outfile: join(dir, 'out/api.mjs'), bundle: true, packages: 'external', platform: 'node', format: 'esm', logLevel: 'silent' });
+      const probe = `
+const { api, loadOrders, headersFor } = await import('./out/api.mjs');
+const code = (promise) => promise.then(() => 'resolved', (e) => e.code);
+console.log(JSON.stringify({ api: typeof api, headers: typeof api.headers, loadOrders: await code(loadOrders()), headersFor: await code(headersFor('https://api.example.com/orders')) }));`;
+      const result = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: dir, encoding: 'utf8' }));
+      expect(result).toEqual({ api: 'function', headers: 'function', loadOrders: 'browser_required', headersFor: 'browser_required' });
     });
   });
 
