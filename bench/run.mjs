@@ -9,6 +9,7 @@ import { chromium } from '@playwright/test';
 import { measurePeers, SDKS } from './peers/measure.mjs';
 import { measureSizes } from './size.mjs';
 import { measureTabs } from './tabs.mjs';
+import { measureDpop } from './dpop.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const LOGIN_RUNS = Number(process.env.BENCH_LOGIN_RUNS ?? 30);
@@ -40,9 +41,11 @@ const browser = await chromium.launch({
 });
 let peers;
 let tabs;
+let dpop;
 try {
   peers = await measurePeers(browser, { runs: RUNS, loginRuns: LOGIN_RUNS, calls: CALLS });
   tabs = await measureTabs(browser, { runs: 5 });
+  dpop = await measureDpop(browser);
 } finally {
   await browser.close();
 }
@@ -63,6 +66,7 @@ const report = {
   cdn: await cdnSizes(),
   peers,
   tabs,
+  dpop,
 };
 
 // ---- the table -------------------------------------------------------------------------------
@@ -102,11 +106,13 @@ const markdown = [
   `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
   ...rows.map(([label, cell]) => `| ${label.trim()} | ${SDKS.map(cell).join(' | ')} |`),
 ].join('\n');
+const dpopText = `oidc-session alone, DPoP: one API request's headers with a cached token take ${dpop.dpopHeadersUs} µs with a proof (key lookup + ES256 signature) against ${dpop.bearerHeadersUs} µs for Bearer (median of ${dpop.runs} × ${dpop.calls} calls); a cached token adds ${dpop.providerRequestsWithCachedToken} provider requests.`;
 const tabsText = `oidc-session alone, 3 tabs × 20 callers: ${tabs.session.tokenRequestsPerExpiry} token request per expiry (sessionStorage), ${tabs.indexeddb.tokenRequestsPerExpiry} (IndexedDB); logout reaches the other tabs in ${tabs.session.logoutPropagationMs} ms / ${tabs.indexeddb.logoutPropagationMs} ms (median).`;
 
 console.log(`\n${report.command} — ${report.date}\n${report.machine}, Chromium ${report.chromium}, Node ${report.node}\nmedians of ${RUNS} runs (login: ${LOGIN_RUNS} per variant); ratios are to oidc-session in this run (above 1× = slower)\n`);
 console.log(text);
 console.log(`\n${tabsText}`);
+console.log(dpopText);
 
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
 await writeFile(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
@@ -115,7 +121,7 @@ console.log('\nWrote bench/results/latest.json');
 if (process.argv.includes('--docs')) {
   const path = new URL('docs/benchmarks.md', root);
   const doc = await readFile(path, 'utf8');
-  const generated = `<!-- bench:start -->\nRun \`${report.command}\` on ${report.date.slice(0, 10)} — ${report.machine}, Chromium ${report.chromium}, Node ${report.node}; auth0-spa-js ${report.versions['auth0-spa-js']}, oidc-client-ts ${report.versions['oidc-client-ts']}; medians of ${RUNS} runs (login round trips: ${LOGIN_RUNS} per SDK and variant), ratios to oidc-session in the same run.\n\n${markdown}\n\n${tabsText}\n<!-- bench:end -->`;
+  const generated = `<!-- bench:start -->\nRun \`${report.command}\` on ${report.date.slice(0, 10)} — ${report.machine}, Chromium ${report.chromium}, Node ${report.node}; auth0-spa-js ${report.versions['auth0-spa-js']}, oidc-client-ts ${report.versions['oidc-client-ts']}; medians of ${RUNS} runs (login round trips: ${LOGIN_RUNS} per SDK and variant), ratios to oidc-session in the same run.\n\n${markdown}\n\n${tabsText}\n\n${dpopText}\n<!-- bench:end -->`;
   await writeFile(path, doc.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, generated));
   console.log('Rewrote docs/benchmarks.md');
 }

@@ -8,8 +8,8 @@ import type { DPoPHooks } from '../client/protocol-hooks.js';
 import type { ProviderMetadata } from '../protocol/discovery.js';
 import { ConfigError } from '../errors/errors.js';
 import { TRANSACTION_MAX_AGE_MS } from '../session/transaction.js';
-import { fallbackKeyStore, indexedDbKeyStore, memoryKeyStore, type KeyStore } from './key-store.js';
-import { newKeyPair, ProofSigner, sha256 } from './proofs.js';
+import { fallbackKeyStore, indexedDbKeyStore, memoryKeyStore, type KeyEntry, type KeyStore } from './key-store.js';
+import { newKeyPair, proofSigner, sha256, type ProofSigner } from './proofs.js';
 import { tokenRequestFetch } from './token-requests.js';
 
 /** Options of {@link dpop}. */
@@ -62,8 +62,9 @@ export function dpop(options: DPoPOptions = {}): DPoP {
   const pending = keyStorage === 'memory' ? fallbackKeyStore(shared, memory) : shared;
   const tokens = keyStorage === 'memory' ? memory : shared;
   let signer: ProofSigner | undefined;
+  let last: [token: string, entry: KeyEntry | undefined] | undefined;
   let now = Date.now;
-  const signerFor = (clock: () => number) => (signer ??= new ProofSigner((now = clock)));
+  const signerFor = (clock: () => number) => (signer ??= proofSigner((now = clock)));
 
   return {
     fetch_: (resolved) =>
@@ -94,6 +95,7 @@ export function dpop(options: DPoPOptions = {}): DPoP {
     },
 
     end_: async (record) => {
+      last = undefined;
       try {
         const names = await Promise.all([record.accessToken, record.refreshToken].filter((t) => t !== undefined).map(async (t) => 'token:' + (await sha256(t))));
         const entry = await tokens.get_(names[names.length - 1] as string);
@@ -104,7 +106,9 @@ export function dpop(options: DPoPOptions = {}): DPoP {
     },
 
     proof_: async (accessToken, method, url) => {
-      const entry = await tokens.get_('token:' + (await sha256(accessToken)));
+      // The last token's entry stays at hand: an API call then costs a signature, not a database read.
+      if (last?.[0] !== accessToken || !last[1]) last = [accessToken, await tokens.get_('token:' + (await sha256(accessToken)))];
+      const entry = last[1];
       return entry && !entry.bearer ? (signer ?? signerFor(now)).proof_(entry.pair, method, url, accessToken) : undefined;
     },
 

@@ -1,4 +1,4 @@
-import { createStore, del, delMany, entries, get, set, setMany, type UseStore } from 'idb-keyval';
+import { createStore, delMany, entries, get, setMany, type UseStore } from 'idb-keyval';
 import { StorageError } from '../errors/errors.js';
 
 /**
@@ -47,7 +47,7 @@ export function indexedDbKeyStore(): KeyStore {
   return {
     get_: (name) => run((s) => get<KeyEntry>(name, s)),
     set_: (records) => run((s) => setMany(records, s)),
-    delete_: (names) => run((s) => (names.length === 1 ? del(names[0] as string, s) : delMany([...names], s))),
+    delete_: (names) => run((s) => delMany([...names], s)),
     all_: () => run((s) => entries<string, KeyEntry>(s)),
   };
 }

@@ -4,7 +4,8 @@ export async function startApp(sdk) {
   const config = window.OIDC_CONFIG;
   const here = location.origin + location.pathname;
   const extra = JSON.parse(localStorage.getItem('dpop:options') ?? '{}');
-  const { dpopOptions = {}, storage, par, ...clientOptions } = extra;
+  // `noDpop`: the same page as a plain Bearer client (the benchmark's baseline).
+  const { dpopOptions = {}, storage, par, noDpop, ...clientOptions } = extra;
   if (par) clientOptions.par = sdk.par(par);
   if (storage === 'indexeddb') clientOptions.storage = sdk.indexedDbStorage();
   if (storage === 'memory') clientOptions.storage = sdk.memoryStorage();
@@ -13,7 +14,7 @@ export async function startApp(sdk) {
     clientId: config.clientId,
     redirectUri: here,
     postLogoutRedirectUri: here,
-    dpop: sdk.dpop(dpopOptions),
+    ...(noDpop ? {} : { dpop: sdk.dpop(dpopOptions) }),
     now: () => Date.now() + (window.skewMs ?? 0),
     ...clientOptions,
   });
