@@ -1,6 +1,7 @@
 import { clientInternals } from '../client/internals.js';
 import { ConfigError, LoginRequiredError } from '../errors/errors.js';
 import type { GetAccessTokenOptions } from '../client/client.js';
+import { secureUrl } from '../client/options.js';
 import { parseChallenges } from './challenges.js';
 
 /** What {@link authFetch} needs of a client: an `AuthClient`, or a session-server-mode client. */
@@ -38,8 +39,9 @@ export interface AuthFetch {
  * - Every other response, errors included, comes back untouched.
  *
  * @param auth An `AuthClient` (or a session-server-mode client, whose tokens are Bearer).
- * @throws {@link LoginRequiredError} when there is no session, or its DPoP key is gone (the session
- *   is then ended); what `getAccessToken()` throws; what `fetch` throws.
+ * @throws {@link ConfigError} for a URL that is not `https:` (or `http:` on a loopback host);
+ *   {@link LoginRequiredError} when there is no session, or its DPoP key is gone (the session is then
+ *   ended); what `getAccessToken()` throws; what `fetch` throws.
  */
 export function authFetch(auth: TokenSource, options: AuthFetchOptions = {}): AuthFetch {
   if (typeof auth?.getAccessToken !== 'function') throw new ConfigError('auth', 'expected an AuthClient');
@@ -62,7 +64,7 @@ export function authFetch(auth: TokenSource, options: AuthFetchOptions = {}): Au
 
   const call = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = new Request(input, init);
-    const url = new URL(request.url);
+    const url = checkedUrl(request.url);
     // Read once, so that a retry can send it again (a stream can be read only once).
     const body = request.body ? await request.arrayBuffer() : undefined;
     const dpop = clientInternals.get(auth)?.options_.dpop;
@@ -91,6 +93,16 @@ export function authFetch(auth: TokenSource, options: AuthFetchOptions = {}): Au
   };
 
   return Object.assign(call, {
-    headers: async (url: string | URL, method = 'GET') => sign(await auth.getAccessToken(), method, new URL(url, globalThis.location?.href)),
+    headers: async (url: string | URL, method = 'GET') => sign(await auth.getAccessToken(), method, checkedUrl(new URL(url, globalThis.location?.href).href)),
   });
+}
+
+/**
+ * Tokens travel over TLS only (RFC 6750 §5.3, RFC 9449 §11.1): an `https:` URL, or `http:` on a
+ * loopback host for local development. Anything else is refused before a token is read.
+ */
+function checkedUrl(href: string): URL {
+  const url = secureUrl(href);
+  if (!url) throw new ConfigError('url', 'an access token is sent over https: only (http: on loopback hosts)');
+  return url;
 }

@@ -113,6 +113,19 @@ describe('authFetch', () => {
     expect(other.state.status).toBe('anonymous');
   });
 
+  it('sends tokens over TLS only (RFC 6750 §5.3): http: elsewhere than loopback, and other schemes, are refused before any token is read', async () => {
+    const s = await setup();
+    await s.signIn();
+    const rs = resourceServer();
+    const api = authFetch(s.client, { fetch: rs.fetch });
+    for (const url of ['http://api.test/me', 'ftp://api.test/me', 'data:text/plain,x']) {
+      await expect(api(url)).rejects.toBeInstanceOf(ConfigError);
+      await expect(api.headers(url)).rejects.toBeInstanceOf(ConfigError);
+    }
+    expect(rs.seen).toEqual([]);
+    expect((await api('http://localhost:8080/me')).status).toBe(200);
+  });
+
   it('gives headers for other HTTP clients', async () => {
     const s = await dpopClient();
     const headers = await authFetch(s.client).headers('https://api.test/x?y=1', 'delete');
