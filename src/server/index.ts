@@ -2,7 +2,7 @@
 // Web-standard Request and Response. Nothing here is part of the browser bundles.
 export { createSessionServer } from './session-server.js';
 export type { AccessToken, SessionServer } from './session-server.js';
-export type { SessionServerOptions } from './options.js';
+export type { DPoPServerOption, SessionServerOptions } from './options.js';
 export type { Session } from './sessions.js';
 export type { RequestLike } from './http-messages.js';
 export { CSRF_HEADER } from './csrf.js';

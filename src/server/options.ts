@@ -102,6 +102,14 @@ export interface SessionServerOptions {
    * login` with 502 `provider_error`; an unreachable provider, 429 or 5xx with 502 `provider_unavailable`.
    */
   pushedAuthorizationRequests?: 'auto' | boolean;
+  /**
+   * Sender-constrained tokens (DPoP, RFC 9449) with one key pair for the whole server: see
+   * {@link DPoPServerOption}. The code exchange, every refresh and a pushed authorization request
+   * carry a proof signed by `keyPair`; logins bind the code to it (`dpop_jkt`, or the push's proof);
+   * API calls through {@link SessionServer.fetch} send `Authorization: DPoP` with a proof. Not with
+   * `tokenRoute`: a browser handed a DPoP-bound token could not use it (it has no key to prove it with).
+   */
+  dpop?: DPoPServerOption;
   /** The one ID token signing algorithm accepted. Default `RS256`. */
   idTokenSigningAlg?: string;
   /** Renew access tokens this many seconds before they expire. Default 30. */
@@ -113,6 +121,43 @@ export interface SessionServerOptions {
   /** Seams for tests. */
   fetch?: typeof fetch;
   now?: () => number;
+}
+
+/**
+ * The session server's `dpop` option. Why one key pair for the server rather than one per session: the
+ * tokens the server keeps (in memory, in Redis, in your database) are then bound to a key that never
+ * leaves the server's processes. Whoever reads the store (a dump, a replica, a backup, `MONITOR`) gets
+ * tokens that no resource server or provider accepts without a proof signed by that private key.
+ */
+export interface DPoPServerOption {
+  /**
+   * The key pair that signs every proof: asymmetric (ECDSA P-256/P-384/P-521, RSASSA-PKCS1-v1_5 or
+   * RSA-PSS of 2048+ bits, Ed25519), the private key with the `sign` usage, the public key extractable
+   * (its JWK goes into each proof). The private key may, and should, be non-extractable, e.g.
+   * `await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])`.
+   *
+   * Every process sharing a store must use the same key pair, and it must outlive restarts when sessions
+   * do (Redis): tokens bound to another key are refused by resource servers until the session's next
+   * refresh (confidential clients' refresh tokens are not bound, RFC 9449 §5) binds new ones to this key;
+   * a public client's refresh tokens are bound too, so its sessions then end. Import the same private key
+   * on every instance (e.g. `crypto.subtle.importKey('pkcs8', ..., false, ['sign'])` from your secret store).
+   */
+  keyPair: CryptoKeyPair;
+  /**
+   * Accept a provider that answers a DPoP token request with another `token_type` (RFC 9449 §5 lets it):
+   * the session then keeps Bearer tokens, sent as Bearer. Default false: such an answer is refused and
+   * nothing is stored (the login lands on `auth_error=invalid_token_response`; a refresh ends the
+   * session), and a provider whose metadata does not list the key's algorithm in
+   * `dpop_signing_alg_values_supported` fails `GET login` before the browser leaves.
+   */
+  allowBearer?: boolean;
+}
+
+/** The `dpop` option, checked; `alg` is the JWS algorithm of the proofs. */
+export interface ResolvedDPoP {
+  readonly keyPair: CryptoKeyPair;
+  readonly allowBearer: boolean;
+  readonly alg: string;
 }
 
 export interface ResolvedServerOptions {
@@ -137,6 +182,7 @@ export interface ResolvedServerOptions {
   readonly sessionCookieSameSite: 'Strict' | 'Lax';
   readonly maxSessionsPerUser: number;
   readonly pushedAuthorizationRequests: 'auto' | boolean;
+  readonly dpop: ResolvedDPoP | undefined;
   readonly idTokenSigningAlg: string;
   readonly leewayMs: number;
   readonly requestTimeoutMs_: number;
@@ -155,7 +201,7 @@ export const DEFAULT_MAX_SESSIONS_PER_USER = 50;
 const KNOWN = new Set([
   'issuer', 'clientId', 'clientSecret', 'tokenEndpointAuthMethod', 'appUrl', 'basePath', 'postLogoutRedirectUri', 'scope',
   'secret', 'store', 'idleTimeoutSeconds', 'absoluteTimeoutSeconds', 'tokenRoute', 'cookieName', 'authorizationParams',
-  'requiredAcr', 'sessionCookieSameSite', 'maxSessionsPerUser', 'pushedAuthorizationRequests', 'idTokenSigningAlg', 'leewaySeconds', 'requestTimeoutSeconds', 'storeTimeoutSeconds', 'fetch', 'now',
+  'requiredAcr', 'sessionCookieSameSite', 'maxSessionsPerUser', 'pushedAuthorizationRequests', 'dpop', 'idTokenSigningAlg', 'leewaySeconds', 'requestTimeoutSeconds', 'storeTimeoutSeconds', 'fetch', 'now',
 ]);
 
 /** Validates options and applies defaults; throws {@link ConfigError} naming the first bad option. */
@@ -227,6 +273,8 @@ export function resolveServerOptions(input: SessionServerOptions): ResolvedServe
   if (pushedAuthorizationRequests !== 'auto' && typeof pushedAuthorizationRequests !== 'boolean') {
     throw new ConfigError('pushedAuthorizationRequests', "expected 'auto', true or false");
   }
+  const dpop = input.dpop === undefined ? undefined : resolveDPoP(input.dpop);
+  if (dpop && tokenRoute) throw new ConfigError('tokenRoute', 'hands the browser DPoP-bound access tokens it cannot use (the key stays on the server): use SessionServer.fetch');
   const alg = text('idTokenSigningAlg', input.idTokenSigningAlg, 'RS256');
   if (!/^([RPE]S(256|384|512)|EdDSA|Ed25519)$/.test(alg)) throw new ConfigError('idTokenSigningAlg', 'expected an asymmetric algorithm such as RS256');
   return {
@@ -252,6 +300,7 @@ export function resolveServerOptions(input: SessionServerOptions): ResolvedServe
     sessionCookieSameSite: sameSite === 'strict' ? 'Strict' : 'Lax',
     maxSessionsPerUser,
     pushedAuthorizationRequests,
+    dpop,
     idTokenSigningAlg: alg,
     leewayMs: seconds('leewaySeconds', input.leewaySeconds, 30, 0),
     requestTimeoutMs_: seconds('requestTimeoutSeconds', input.requestTimeoutSeconds, 10),
@@ -259,6 +308,44 @@ export function resolveServerOptions(input: SessionServerOptions): ResolvedServe
     fetch: input.fetch,
     now: input.now ?? Date.now,
   };
+}
+
+/** Checks the `dpop` option; the JWS algorithm is the one oauth4webapi will sign its proofs with. */
+function resolveDPoP(value: unknown): ResolvedDPoP {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError('dpop', 'expected { keyPair, allowBearer? }');
+  for (const key of Object.keys(value)) if (key !== 'keyPair' && key !== 'allowBearer') throw new ConfigError('dpop', `unknown option "${key}"`);
+  const { keyPair, allowBearer = false } = value as Partial<DPoPServerOption>;
+  if (typeof allowBearer !== 'boolean') throw new ConfigError('dpop', 'allowBearer must be true or false');
+  const { privateKey, publicKey } = (keyPair ?? {}) as Partial<CryptoKeyPair>;
+  if (!(privateKey instanceof CryptoKey) || !(publicKey instanceof CryptoKey) || privateKey.type !== 'private' || publicKey.type !== 'public') {
+    throw new ConfigError('dpop', 'keyPair must be a CryptoKeyPair (crypto.subtle.generateKey or importKey)');
+  }
+  if (!privateKey.usages.includes('sign')) throw new ConfigError('dpop', 'keyPair.privateKey must have the "sign" usage');
+  // The proof's header carries the public key as a JWK (RFC 9449 §4.2); the private key need not be extractable.
+  if (!publicKey.extractable) throw new ConfigError('dpop', 'keyPair.publicKey must be extractable (each proof carries it)');
+  const alg = jwsAlgorithm(privateKey.algorithm);
+  if (!alg || jwsAlgorithm(publicKey.algorithm) !== alg) {
+    throw new ConfigError('dpop', 'keyPair must be ECDSA (P-256, P-384, P-521), RSASSA-PKCS1-v1_5 or RSA-PSS (2048+ bits, SHA-2) or Ed25519');
+  }
+  return { keyPair: keyPair as CryptoKeyPair, allowBearer, alg };
+}
+
+/** The JWS `alg` for a WebCrypto signing key, as oauth4webapi chooses it; undefined for keys a proof may not use. */
+function jwsAlgorithm(algorithm: KeyAlgorithm): string | undefined {
+  const { namedCurve } = algorithm as EcKeyAlgorithm;
+  const { hash, modulusLength } = algorithm as RsaHashedKeyAlgorithm;
+  const bits = /^SHA-(256|384|512)$/.exec(hash?.name ?? '')?.[1];
+  switch (algorithm.name) {
+    case 'ECDSA':
+      return ({ 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' } as Record<string, string>)[namedCurve];
+    case 'RSASSA-PKCS1-v1_5':
+    case 'RSA-PSS':
+      return bits && modulusLength >= 2048 ? `${algorithm.name === 'RSA-PSS' ? 'PS' : 'RS'}${bits}` : undefined;
+    case 'Ed25519':
+      return 'Ed25519';
+    default:
+      return undefined;
+  }
 }
 
 function secureUrl(name: string, value: unknown): URL {

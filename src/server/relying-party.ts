@@ -2,7 +2,7 @@
 // exchange, refresh, revocation and the end-session URL, all through oauth4webapi's request builders
 // and response checks (on the server, bundle size is no reason to hand-write requests).
 import * as oauth from 'oauth4webapi';
-import { LoginRequiredError, NetworkError, OAuthError, ProtocolError } from '../errors/errors.js';
+import { ConfigError, LoginRequiredError, NetworkError, OAuthError, ProtocolError } from '../errors/errors.js';
 import { isTimeout } from '../protocol/http.js';
 import { checkMetadata } from '../protocol/discovery.js';
 import { checkIdToken, refreshedClaimMismatch } from '../protocol/id-token-checks.js';
@@ -13,6 +13,7 @@ import { MAX_LIFETIME_SECONDS, MAX_TOKEN_LENGTH, type User } from '../session/to
 import { parEndpoint } from '../par/endpoint.js';
 import { requestUriOf } from '../par/push.js';
 import { requestUriUrl } from '../par/request-uri-url.js';
+import { isLoopbackHost } from '../client/options.js';
 import type { ResolvedServerOptions } from './options.js';
 
 /** Tokens as the server keeps them (sealed at rest). */
@@ -51,9 +52,16 @@ export class RelyingParty {
   /** Discovery back-off: consecutive failures, and no new attempt before `#retryAt`. */
   #failures = 0;
   #retryAt = 0;
+  /**
+   * oauth4webapi's DPoP handle for the server's key pair (the `dpop` option): it signs every proof and
+   * keeps the last nonce each origin (the provider's, every API's) sent. One for the server's life: its
+   * clock skew is the `now` seam's at start, so proofs' `iat` follow the app's clock.
+   */
+  readonly #dpop: oauth.DPoPHandle | undefined;
 
   constructor(options: ResolvedServerOptions) {
     this.#options = options;
+    this.#dpop = options.dpop && oauth.DPoP(this.#client(), options.dpop.keyPair);
   }
 
   /**
@@ -133,6 +141,15 @@ export class RelyingParty {
     const endpoint =
       push !== false &&
       parEndpoint(push === true, { issuer: this.#options.issuer, allowInsecureRequests_: this.#options.issuer.protocol === 'http:' }, metadata, 'pushedAuthorizationRequests');
+    const dpop = this.#options.dpop;
+    if (dpop && this.#dpop) {
+      // Before the browser leaves: a provider that cannot take these proofs would answer Bearer (refused) after the user signed in.
+      if (!dpop.allowBearer && !metadata.dpop_signing_alg_values_supported?.includes(dpop.alg)) {
+        throw new ConfigError('dpop', `the provider does not offer DPoP with ${dpop.alg} (dpop_signing_alg_values_supported)`);
+      }
+      // RFC 9449 §10: the code is bound to the key, so a code stolen from the redirect is worth nothing. A push's proof binds it instead (§10.1).
+      if (!endpoint) search.set('dpop_jkt', await this.#dpop.calculateThumbprint());
+    }
     return {
       url: endpoint ? requestUriUrl(metadata, this.#options.clientId, await this.#push(metadata, search)) : url.href,
       pending: maxAge && /^\d+$/.test(maxAge) ? { ...pending, maxAge: Number(maxAge) } : pending,
@@ -148,8 +165,11 @@ export class RelyingParty {
   async #push(metadata: oauth.AuthorizationServer, params: URLSearchParams): Promise<string> {
     const operation = `pushed authorization request at ${this.#options.issuer.host}`;
     try {
-      const response = await oauth.pushedAuthorizationRequest(metadata, this.#client(), this.#clientAuth(metadata), params, this.#requestOptions());
-      return requestUriOf(await oauth.processPushedAuthorizationResponse(metadata, this.#client(), response), operation);
+      const result = await this.#withNonceRetry(
+        () => oauth.pushedAuthorizationRequest(metadata, this.#client(), this.#clientAuth(metadata), params, this.#requestOptions()),
+        (response) => oauth.processPushedAuthorizationResponse(metadata, this.#client(), response),
+      );
+      return requestUriOf(result, operation);
     } catch (error) {
       throw toAuthError(error, operation, 'unexpected_response');
     }
@@ -169,20 +189,21 @@ export class RelyingParty {
       throw toAuthError(error, 'login', /"iss"/.test(String((error as Error)?.message)) ? 'issuer_mismatch' : 'invalid_callback');
     }
     try {
-      const response = await oauth.authorizationCodeGrantRequest(
-        metadata,
-        this.#client(),
-        this.#clientAuth(metadata),
-        params,
-        this.#options.redirectUri,
-        pending.codeVerifier,
-        this.#requestOptions(),
+      const result = await this.#withNonceRetry(
+        () =>
+          oauth.authorizationCodeGrantRequest(metadata, this.#client(), this.#clientAuth(metadata), params, this.#options.redirectUri, pending.codeVerifier, this.#requestOptions()),
+        (response) =>
+          oauth.processAuthorizationCodeResponse(metadata, this.#client(), response, {
+            expectedNonce: pending.nonce,
+            requireIdToken: true,
+            ...(pending.maxAge === undefined ? {} : { maxAge: pending.maxAge }),
+          }),
       );
-      const result = await oauth.processAuthorizationCodeResponse(metadata, this.#client(), response, {
-        expectedNonce: pending.nonce,
-        requireIdToken: true,
-        ...(pending.maxAge === undefined ? {} : { maxAge: pending.maxAge }),
-      });
+      if (this.#downgraded(result)) {
+        // Nothing of a refused answer is kept; its refresh token is not left live at the provider either.
+        if (result.refresh_token) void this.revoke(result.refresh_token);
+        throw new ProtocolError('invalid_token_response', `${operation}: token_type "${result.token_type}" where DPoP was required`);
+      }
       const user = oauth.getValidatedIdTokenClaims(result) as User;
       const tokens = this.#toTokens(result);
       await checkIdToken(user, tokens.accessToken, this.#idTokenContext(true, operation));
@@ -212,13 +233,19 @@ export class RelyingParty {
     let mismatch: string | undefined;
     try {
       const metadata = await this.metadata();
-      const response = await oauth.refreshTokenGrantRequest(metadata, this.#client(), this.#clientAuth(metadata), previous.refreshToken, this.#requestOptions());
-      const result = await oauth.processRefreshTokenResponse(metadata, this.#client(), response);
+      const refreshToken = previous.refreshToken;
+      const result = await this.#withNonceRetry(
+        () => oauth.refreshTokenGrantRequest(metadata, this.#client(), this.#clientAuth(metadata), refreshToken, this.#requestOptions()),
+        (response) => oauth.processRefreshTokenResponse(metadata, this.#client(), response),
+      );
       next = this.#toTokens(result);
+      // A provider that stops binding mid-session: refused like a login's Bearer answer, and the session
+      // ends below (the refresh token may have rotated: keeping the old one would only be spent twice).
+      if (this.#downgraded(result)) mismatch = 'token_type';
       const claims = oauth.getValidatedIdTokenClaims(result) as User | undefined;
       // Another user or login (OIDC Core §12.2, one definition with browser mode), or a level below what
       // the app requires, ends the session below; any other fault is a bad answer, backed off like an outage.
-      mismatch =
+      mismatch ??=
         claims && (refreshedClaimMismatch(claims, original) ?? (required && claims.acr !== undefined && !required.includes(claims.acr as string) ? 'acr' : undefined));
       if (!mismatch) await checkIdToken(claims, next.accessToken, this.#idTokenContext(false, operation));
     } catch (error) {
@@ -226,7 +253,11 @@ export class RelyingParty {
     }
     if (mismatch) {
       for (const token of new Set([next.refreshToken, previous.refreshToken])) if (token) void this.revoke(token);
-      throw new LoginRequiredError(`${operation}: the refreshed ID token's "${mismatch}" differs from the login's`);
+      throw new LoginRequiredError(
+        mismatch === 'token_type'
+          ? `${operation}: token_type "${next.tokenType}" where DPoP was required`
+          : `${operation}: the refreshed ID token's "${mismatch}" differs from the login's`,
+      );
     }
     const idToken = next.idToken ?? previous.idToken;
     return { ...next, refreshToken: next.refreshToken ?? previous.refreshToken, ...(idToken ? { idToken } : {}) };
@@ -279,13 +310,65 @@ export class RelyingParty {
     return method === 'client_secret_post' ? oauth.ClientSecretPost(secret) : oauth.ClientSecretBasic(secret);
   }
 
+  /**
+   * Options of every request to the provider: the deadline, the fetch seam and, with the `dpop` option,
+   * the DPoP handle (oauth4webapi adds a fresh proof to the token and PAR requests; the others ignore it).
+   */
   #requestOptions() {
     const options = this.#options;
     return {
       signal: () => AbortSignal.timeout(options.requestTimeoutMs_),
       ...(options.issuer.protocol === 'http:' ? { [oauth.allowInsecureRequests]: true } : {}),
       [oauth.customFetch]: this.#fetch as never,
+      ...(this.#dpop ? { DPoP: this.#dpop } : {}),
     };
+  }
+
+  /**
+   * Sends a request and processes its answer; with DPoP, a `use_dpop_nonce` answer (RFC 9449 §8) sends
+   * it exactly once more, with a new proof carrying the nonce the handle kept from that answer.
+   */
+  async #withNonceRetry<T>(send: () => Promise<Response>, process: (response: Response) => Promise<T>): Promise<T> {
+    const first = await send();
+    if (!this.#dpop) return process(first);
+    try {
+      return await process(first);
+    } catch (error) {
+      if (!oauth.isDPoPNonceError(error)) throw error;
+    }
+    return process(await send());
+  }
+
+  /** True when DPoP was asked for and the answer is not a DPoP token (RFC 9449 §5), unless the app allows Bearer. */
+  #downgraded(result: oauth.TokenEndpointResponse): boolean {
+    const dpop = this.#options.dpop;
+    return dpop !== undefined && !dpop.allowBearer && result.token_type.toLowerCase() !== 'dpop';
+  }
+
+  /**
+   * One request to a resource server with `tokens`' access token (RFC 9449 §7 / RFC 6750 §2.1): a
+   * DPoP-bound token as `Authorization: DPoP` with a proof (`ath` the token's hash, the origin's last
+   * nonce), a Bearer one as `Authorization: Bearer`. The answer comes back whatever it is, challenges
+   * included (with their parsed `WWW-Authenticate`); redirects are not followed. The caller has checked
+   * the URL (https:, or http: on a loopback host); no deadline but the request's own `signal`.
+   */
+  async resourceRequest(
+    tokens: Pick<ServerTokens, 'accessToken' | 'tokenType'>,
+    request: { method: string; url: URL; headers: Headers; body: ArrayBuffer | undefined; signal: AbortSignal },
+  ): Promise<{ response: Response; challenges: oauth.WWWAuthenticateChallenge[]; proof: boolean }> {
+    const proof = this.#dpop !== undefined && tokens.tokenType.toLowerCase() === 'dpop';
+    try {
+      const response = await oauth.protectedResourceRequest(tokens.accessToken, request.method, request.url, request.headers, request.body ?? null, {
+        signal: request.signal,
+        [oauth.customFetch]: (this.#options.fetch ?? fetch) as never,
+        ...(isLoopbackUrl(request.url) ? { [oauth.allowInsecureRequests]: true } : {}),
+        ...(proof ? { DPoP: this.#dpop } : {}),
+      });
+      return { response, challenges: [], proof };
+    } catch (error) {
+      if (error instanceof oauth.WWWAuthenticateChallengeError) return { response: error.response, challenges: error.cause, proof };
+      throw error;
+    }
   }
 
   /**
@@ -330,6 +413,10 @@ export class RelyingParty {
   #idTokenContext(atLogin: boolean, operation: string) {
     return { alg: this.#options.idTokenSigningAlg, clientId: this.#options.clientId, nowSeconds: Math.floor(this.#options.now() / 1000), toleranceSeconds: 30, atLogin, operation };
   }
+}
+
+function isLoopbackUrl(url: URL): boolean {
+  return url.protocol === 'http:' && isLoopbackHost(url.hostname);
 }
 
 /** Far above any real token, discovery or revocation answer; past it the provider is broken or hostile. */

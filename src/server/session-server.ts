@@ -1,8 +1,9 @@
-import { OAuthError, isAuthError, type AuthError } from '../errors/errors.js';
+import { LoginRequiredError, OAuthError, isAuthError, type AuthError } from '../errors/errors.js';
 import { authErrorCode } from '../errors/auth-error-codes.js';
 import { sameOriginPath } from '../protocol/return-to.js';
 import { MAX_COOKIE_BYTES, cookiesStartingWith, readCookie, serializeCookie } from './cookies.js';
 import { isSameOriginRequest } from './csrf.js';
+import { sessionFetch } from './api-fetch.js';
 import { SessionStoreError } from './errors.js';
 import { errorResponse, header, json, redirect, type RequestLike } from './http-messages.js';
 import { resolveServerOptions, type ResolvedServerOptions, type SessionServerOptions } from './options.js';
@@ -53,9 +54,31 @@ export interface SessionServer {
   /**
    * An access token for the request's session that is valid for at least the leeway, refreshed if
    * needed (once across processes), for the app's own calls to APIs. Undefined without a session.
+   * With the `dpop` option the token (`tokenType: 'dpop'`) is bound to the server's key and useless
+   * without a proof: call APIs with {@link SessionServer.fetch} instead.
    * @throws {@link LoginRequiredError} when the provider refused to renew it (the session is ended).
    */
   getAccessToken(request: RequestLike): Promise<AccessToken | undefined>;
+  /**
+   * `fetch` for the app's calls to APIs on behalf of the request's session (`input` and `init` as for
+   * `fetch`, an absolute URL). The access token, refreshed when due as {@link getAccessToken} does, goes
+   * in `Authorization` (any the caller set is replaced): with the `dpop` option as `DPoP <token>` with a
+   * fresh `DPoP` proof for this method and URL (`ath` the token's hash, the API's last nonce), else as
+   * `Bearer <token>`.
+   * - A 401 with a DPoP `use_dpop_nonce` challenge and a `DPoP-Nonce` is sent once more, with a new
+   *   proof carrying that nonce (RFC 9449 §9); nonces are kept per origin for the next calls.
+   * - A 401 with `error="invalid_token"` refreshes the session's tokens once and sends once more (RFC 6750 §3.1).
+   * - The body is read once up front, so either retry can send it again.
+   * - Every other response, errors and redirects included (they are not followed), comes back untouched.
+   *
+   * The URL must be https: (http: only on loopback hosts): a token never crosses a network in plain text.
+   * There is no deadline of its own: pass `init.signal` (e.g. `AbortSignal.timeout(5000)`).
+   * @throws {@link LoginRequiredError} without a session, or when its tokens cannot be renewed (the session is ended).
+   * @throws {@link NetworkError} when a refresh is due and the provider is unreachable (the session stays).
+   * @throws {@link SessionStoreError} when the store is unavailable.
+   * @throws TypeError for a URL that is not allowed, and whatever `fetch` throws.
+   */
+  fetch(request: RequestLike, input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** The resolved configuration's cookie name (for tests and adapters). */
   readonly cookieName: string;
   /** The app's origin (from `appUrl`): adapters check `Origin` against it (see {@link sessionMiddleware}). */
@@ -88,6 +111,16 @@ export function createSessionServer(input: SessionServerOptions): SessionServer 
     getAccessToken: async (request) => {
       const found = await sessions.read(sessionCookieOf(request, options));
       return found && toAccessToken(await sessions.tokens(found.session));
+    },
+    fetch: (request, input, init) => {
+      // Read when the request is known to be sendable (the URL checked, the body read), once.
+      let found: Promise<Session> | undefined;
+      const session = () =>
+        (found ??= sessions.read(sessionCookieOf(request, options)).then((read) => {
+          if (!read) throw new LoginRequiredError('no session');
+          return read.session;
+        }));
+      return sessionFetch(rp, options.dpop, async (force) => sessions.tokens(await session(), force), input, init);
     },
   };
 }
