@@ -31,6 +31,8 @@ export const BUDGETS = {
   dpop: 3 * 1024,
   fetch: 1 * 1024,
   par: 1 * 1024,
+  // The user's claims from the UserInfo endpoint (with the authFetch it sends them through).
+  userinfo: 1 * 1024,
   // The script-tag build with every optional browser feature inside.
   fullCdn: 15 * 1024,
   // The script-tag build with DPoP, authFetch and PAR (src/cdn/api.ts).
@@ -54,6 +56,8 @@ globalThis.dpop = dpop;`,
 globalThis.api = authFetch(auth);`,
   par: `import { par } from './dist/par.js';
 globalThis.par = par;`,
+  userinfo: `import { fetchUserInfo } from './dist/userinfo.js';
+globalThis.userInfo = () => fetchUserInfo(auth);`,
 };
 
 /** The bindings, and the packages an app has anyway (left out of their measure). */

@@ -62,8 +62,8 @@ export abstract class StateHub {
   /** Listens to one kind of event; returns the function that removes the listener. */
   on<K extends keyof AuthEvents>(type: K, listener: (event: AuthEvents[K]) => void): () => void {
     checkListener(listener);
-    let set = this.#events.get(type);
-    if (!set) this.#events.set(type, (set = new Set()));
+    const set = this.#events.get(type) ?? new Set();
+    this.#events.set(type, set);
     set.add(listener as (event: never) => void);
     return () => void set.delete(listener as (event: never) => void);
   }

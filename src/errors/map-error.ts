@@ -11,14 +11,13 @@ export function toAuthError(error: unknown, operation: string, fallback: AuthErr
   if (isAuthError(error)) return error;
   // (AuthorizationResponseError too would be an OAuth error, but only validateAuthResponse throws
   // it, which the SDK does not call: src/protocol/callback.ts checks the response itself.)
-  if (error instanceof oauth.ResponseBodyError) {
-    return new OAuthError(error.error, error.error_description ?? undefined, operation);
-  }
-  if (error instanceof oauth.WWWAuthenticateChallengeError) {
-    const challenge = error.cause[0]?.parameters;
-    if (challenge?.error) return new OAuthError(challenge.error, challenge.error_description, operation);
-    return new ProtocolError(fallback, operation + ': authentication challenge');
-  }
+  const challenge = error instanceof oauth.WWWAuthenticateChallengeError;
+  // The error the provider answered with, in the body or in the `WWW-Authenticate` challenge.
+  const answer = (error instanceof oauth.ResponseBodyError ? error.cause : challenge ? error.cause[0]?.parameters : undefined) as
+    | { error?: string; error_description?: string | null }
+    | undefined;
+  if (answer?.error) return new OAuthError(answer.error, answer.error_description ?? undefined, operation);
+  if (challenge) return new ProtocolError(fallback, operation + ': authentication challenge');
   // A deadline that fired while oauth4webapi read the body arrives wrapped in its parse error.
   if (isTimeout(error) || isTimeout((error as { cause?: unknown } | null)?.cause)) return new NetworkError('timeout', operation + ': timed out');
   // Unsupported token types, raw TypeErrors (a non-URL issuer in metadata, a malformed body) are bad input, not bugs of ours.

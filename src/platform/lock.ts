@@ -4,7 +4,7 @@
  * in-tab single-flight in the client still holds.
  */
 export async function withLock<T>(name: string, timeoutMs: number, task: () => Promise<T>): Promise<T> {
-  const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
+  const locks = globalThis.navigator?.locks;
   if (!locks) return task();
   try {
     return await locks.request(name, { signal: AbortSignal.timeout(timeoutMs) }, task);

@@ -37,8 +37,8 @@ export async function discover(options: ResolvedOptions, storage: GuardedStorage
     try {
       const entry = parseStoredObject(await storage.get(cacheKey), 65_536);
       const age = options.now() - (entry?.at as number);
-      const cached = entry?.metadata;
-      if (age >= 0 && age < CACHE_MAX_AGE_MS && typeof cached === 'object' && cached !== null) known = cached;
+      // Whatever it holds: a stored value that is not a document fails the checks below and is refetched.
+      if (age >= 0 && age < CACHE_MAX_AGE_MS) known = entry?.metadata as object | undefined;
     } catch {}
   }
   let metadata = known as ProviderMetadata | undefined;
@@ -76,14 +76,14 @@ export function checkMetadata(metadata: ProviderMetadata, options: Pick<Resolved
   // such a development one.
   ENDPOINTS.forEach((name, i) => {
     const url = secureUrl(metadata[name]);
-    if ((i < 3 || metadata[name] !== undefined) && !(url && (options.allowInsecureRequests_ || url.protocol === 'https:'))) throw fail(name, 'insecure_endpoint');
+    if ((i < 3 || metadata[name] !== undefined) && !(options.allowInsecureRequests_ ? url : url?.protocol === 'https:')) throw fail(name, 'insecure_endpoint');
   });
   for (const name of LISTS) {
     const list = metadata[name];
-    if (!Array.isArray(list) || !list.length || list.some((value) => typeof value !== 'string') || (name === LISTS[0] && !list.includes('code'))) {
+    if (!Array.isArray(list) || !list.length || list.some((value) => typeof value !== 'string') || (name === 'response_types_supported' && !list.includes('code'))) {
       throw fail(name);
     }
   }
-  const issFlag = metadata.authorization_response_iss_parameter_supported;
-  if (issFlag !== undefined && typeof issFlag !== 'boolean') throw fail('authorization_response_iss_parameter_supported');
+  const flag = 'authorization_response_iss_parameter_supported';
+  if (![undefined, true, false].includes(metadata[flag])) throw fail(flag);
 }

@@ -24,19 +24,23 @@ export async function checkIdToken(
 ): Promise<void> {
   if (!claims) return;
   const { iat, exp, auth_time: authTime } = claims as unknown as { iat: number; exp: number; auth_time: number };
-  const { nowSeconds: now, toleranceSeconds: tolerance, original } = context;
-  const fail = (claim: string) => new ProtocolError('invalid_id_token', context.operation + ': bad ID token "' + claim + '"');
-  if (iat > now + tolerance || (context.atLogin && iat < now - LOGIN_ID_TOKEN_MAX_AGE_SECONDS - tolerance)) throw fail('iat');
-  // OIDC Core §3.1.3.7: no audience we do not trust (we trust only ourselves, step 3); an `azp` names us (step 5).
-  if ([claims.aud].flat().some((aud) => aud !== context.clientId)) throw fail('aud');
-  if (claims.azp !== undefined && claims.azp !== context.clientId) throw fail('azp');
-  if (authTime > iat + tolerance) throw fail('auth_time');
-  if (!(exp <= iat + MAX_ID_TOKEN_LIFETIME_SECONDS)) throw fail('exp');
-  const changed = original && refreshedClaimMismatch(claims, original);
-  if (changed) throw fail(changed);
-  if (claims.at_hash !== undefined && claims.at_hash !== (await halfHash(accessToken, context.alg))) {
-    throw fail('at_hash');
-  }
+  const { nowSeconds: now, toleranceSeconds: tolerance, clientId, original } = context;
+  // The first claim that fails, in this order; the hash is computed only when all else holds.
+  const failed =
+    iat > now + tolerance || (context.atLogin && iat < now - LOGIN_ID_TOKEN_MAX_AGE_SECONDS - tolerance)
+      ? 'iat'
+      : // OIDC Core §3.1.3.7: no audience we do not trust (we trust only ourselves, step 3); an `azp` names us (step 5).
+        [claims.aud].flat().some((aud) => aud !== clientId)
+        ? 'aud'
+        : claims.azp !== undefined && claims.azp !== clientId
+          ? 'azp'
+          : authTime > iat + tolerance
+            ? 'auth_time'
+            : !(exp <= iat + MAX_ID_TOKEN_LIFETIME_SECONDS)
+              ? 'exp'
+              : (original && refreshedClaimMismatch(claims, original)) ||
+                (claims.at_hash !== undefined && claims.at_hash !== (await halfHash(accessToken, context.alg)) ? 'at_hash' : undefined);
+  if (failed) throw new ProtocolError('invalid_id_token', context.operation + ': bad ID token "' + failed + '"');
 }
 
 /**
@@ -45,10 +49,10 @@ export async function checkIdToken(
  * `nonce` the original's when present; `iat` not before the original's), or undefined.
  */
 export function refreshedClaimMismatch(claims: User, original: User): string | undefined {
-  if ((claims.iat as number) < (original.iat as number)) return 'iat';
   // Arrays compare by content: `"spa"` and `["spa"]` are the same audience.
-  const same = (name: string) => JSON.stringify([claims[name]].flat()) === JSON.stringify([original[name]].flat());
-  return AS_AT_LOGIN.find((name, i) => (i < 4 || claims[name] !== undefined) && !same(name));
+  return (claims.iat as number) < (original.iat as number)
+    ? 'iat'
+    : AS_AT_LOGIN.find((name, i) => (i < 4 || claims[name] !== undefined) && JSON.stringify([claims[name]].flat()) !== JSON.stringify([original[name]].flat()));
 }
 
 /** OIDC Core §3.1.3.6: base64url of the left half of the access token's hash, with the JWS algorithm's hash. */

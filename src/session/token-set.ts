@@ -116,10 +116,8 @@ export const serializeSessionRecord: (record: SessionRecord) => string = JSON.st
 export function parseSessionRecord(raw: unknown, expected: { issuer: string; clientId: string }): SessionRecord | undefined {
   const r = parseStoredObject(raw, 8 * MAX_TOKEN_LENGTH);
   const isToken = (value: unknown) => isBoundedString(value, MAX_TOKEN_LENGTH);
-  const claims = r?.claims as Record<string, unknown> | undefined;
   const valid =
-    r !== undefined &&
-    r.v === 1 &&
+    r?.v === 1 &&
     r.issuer === expected.issuer &&
     r.clientId === expected.clientId &&
     // The beacon carries the sid too, and refuses one over 64 characters (ours are 43).
@@ -136,9 +134,8 @@ export function parseSessionRecord(raw: unknown, expected: { issuer: string; cli
     r.expiresAt - r.receivedAt <= MAX_LIFETIME_SECONDS * 1000 &&
     (r.refreshToken === undefined || isToken(r.refreshToken)) &&
     isToken(r.idToken) &&
-    typeof claims === 'object' &&
-    claims !== null &&
-    isToken(claims.sub) &&
+    // (Claims that are not an object have no `sub` string.)
+    isToken((r.claims as Record<string, unknown> | null)?.sub) &&
     (r.scope === undefined || typeof r.scope === 'string');
   return valid ? (r as unknown as SessionRecord) : undefined;
 }

@@ -51,8 +51,7 @@ export async function takeTransaction(
   const t = parseStoredObject(raw, 8 * MAX_FIELD_LENGTH);
   const isField = (value: unknown) => isBoundedString(value, MAX_FIELD_LENGTH);
   const ok =
-    t !== undefined &&
-    t.v === 1 &&
+    t?.v === 1 &&
     isField(t.state) &&
     isField(t.nonce) &&
     isField(t.codeVerifier) &&

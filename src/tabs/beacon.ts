@@ -27,10 +27,13 @@ export type Verdict = 'current' | 'stale' | 'ended';
 
 export function compareWithBeacon(record: SessionRecord | undefined, beacon: Beacon | undefined, shared: boolean): Verdict {
   if (!beacon) return 'current';
-  if (beacon.out && (!record || record.loginAt <= beacon.out)) return 'ended';
-  if (!record) return shared && !beacon.out ? 'stale' : 'current';
-  if (beacon.sid === record.sid) return beacon.gen > record.gen ? 'stale' : 'current';
-  return shared && !beacon.out && beacon.loginAt > record.loginAt ? 'stale' : 'current';
+  // (Without a record, `record?.loginAt` is undefined: every comparison with it is false.)
+  if (beacon.out && !((record?.loginAt as number) > beacon.out)) return 'ended';
+  // The same login: a later refresh of it is newer. Another login (or none here): one the beacon says
+  // started later, unless it ended since.
+  return (record?.sid === beacon.sid ? beacon.gen > (record as SessionRecord).gen : shared && !beacon.out && !((record?.loginAt as number) >= beacon.loginAt))
+    ? 'stale'
+    : 'current';
 }
 
 /** The beacon for a record (signed in) or a logout at `out`. */
@@ -42,7 +45,7 @@ export function beaconFor(record: SessionRecord | undefined, out: number): Beaco
 export async function readBeacon(storage: GuardedStorage, key: string): Promise<Beacon | undefined> {
   try {
     const b = parseStoredObject(await storage.get(key), 1024);
-    return b && b.v === 1 && isBoundedString(b.sid, 64) && isNonNegative(b.gen) && isNonNegative(b.loginAt) && isNonNegative(b.out)
+    return b?.v === 1 && isBoundedString(b.sid, 64) && isNonNegative(b.gen) && isNonNegative(b.loginAt) && isNonNegative(b.out)
       ? (b as unknown as Beacon)
       : undefined;
   } catch {

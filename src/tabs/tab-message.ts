@@ -16,7 +16,9 @@ export type TabMessage =
 export function parseTabMessage(data: unknown): TabMessage | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const m = data as Record<string, unknown>;
-  if (m.v !== 1 || !isBoundedString(m.from, 64)) return undefined;
-  if (m.type === 'logout') return (m.reason === 'user' || m.reason === 'expired') && isNonNegative(m.at) ? (m as TabMessage) : undefined;
-  return m.type === 'hello' || m.type === 'changed' || m.type === 'session' ? (m as TabMessage) : undefined;
+  return m.v === 1 &&
+    isBoundedString(m.from, 64) &&
+    (m.type === 'logout' ? (m.reason === 'user' || m.reason === 'expired') && isNonNegative(m.at) : m.type === 'hello' || m.type === 'changed' || m.type === 'session')
+    ? (m as TabMessage)
+    : undefined;
 }
