@@ -1,6 +1,12 @@
-import type { ProviderMetadata } from '../protocol/discovery.js';
 import type { SessionRecord } from '../session/token-set.js';
 import type { ResolvedOptions } from './options.js';
+
+/**
+ * The provider's metadata as discovery validated it (src/protocol/discovery.ts). Opaque here, so
+ * that the protocol library's types stay out of the public declarations; the features read it as `ProviderMetadata`.
+ * @internal
+ */
+export type ProviderDocument = Readonly<Record<string, unknown>>;
 
 /**
  * What an optional protocol feature plugs into the client: DPoP (`dpop()` from `oidc-session/dpop`)
@@ -11,7 +17,7 @@ import type { ResolvedOptions } from './options.js';
  */
 export interface ProtocolHooks {
   /** Rewrites the authorization request URL before the browser is sent there; resolves with the URL to open. */
-  readonly authorize_: (url: string, options: ResolvedOptions, metadata: ProviderMetadata) => Promise<string>;
+  readonly authorize_: (url: string, options: ResolvedOptions, metadata: ProviderDocument) => Promise<string>;
 }
 
 /**

@@ -74,8 +74,8 @@ export function dpop(options: DPoPOptions = {}): DPoP {
         (input, init) => (resolved.fetch ?? globalThis.fetch)(input, init),
       ),
 
-    authorize_: async (href, resolved, metadata: ProviderMetadata) => {
-      if (!allowBearer && !metadata.dpop_signing_alg_values_supported?.includes('ES256')) {
+    authorize_: async (href, resolved, metadata) => {
+      if (!allowBearer && !(metadata as ProviderMetadata).dpop_signing_alg_values_supported?.includes('ES256')) {
         throw new ConfigError('dpop', 'the provider does not offer DPoP with ES256 (dpop_signing_alg_values_supported)');
       }
       let pair: CryptoKeyPair;

@@ -1,6 +1,7 @@
 // `oidc-session/par`: pushed authorization requests (RFC 9126). Its own entry, so apps that do not
 // push never carry it; the client calls it through `options.par` (src/client/protocol-hooks.ts) once
 // the authorization URL is complete (after DPoP's `dpop_jkt`).
+import type { ProviderMetadata } from '../protocol/discovery.js';
 import { ConfigError } from '../errors/errors.js';
 import type { ProtocolHooks } from '../client/protocol-hooks.js';
 import { parEndpoint } from './endpoint.js';
@@ -39,7 +40,8 @@ export type PushMode = 'auto' | 'always';
 export function par(mode: PushMode = 'always'): ProtocolHooks {
   if (mode !== 'auto' && mode !== 'always') throw new ConfigError('par', "expected 'auto' or 'always'");
   return {
-    authorize_: async (url, options, metadata) => {
+    authorize_: async (url, options, document) => {
+      const metadata = document as ProviderMetadata;
       const endpoint = parEndpoint(mode === 'always', options, metadata);
       return endpoint ? requestUriUrl(metadata, options.clientId, await pushAuthorizationRequest(options, metadata, endpoint, url)) : url;
     },
