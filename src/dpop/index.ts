@@ -63,13 +63,23 @@ export function dpop(options: DPoPOptions = {}): DPoP {
   const tokens = keyStorage === 'memory' ? memory : shared;
   let signer: ProofSigner | undefined;
   let last: [token: string, entry: KeyEntry | undefined] | undefined;
+  // The last session that ended here, in memory only: logout clears storage first and revokes after,
+  // and that revocation is signed with the session's key (it signs nothing else).
+  let ended: [names: string[], entry: KeyEntry] | undefined;
   let now = Date.now;
   const signerFor = (clock: () => number) => (signer ??= proofSigner((now = clock)));
 
   return {
     fetch_: (resolved) =>
       tokenRequestFetch(
-        { pending_: pending, tokens_: tokens, signer_: signerFor(resolved.now), allowBearer_: allowBearer, now_: resolved.now },
+        {
+          pending_: pending,
+          tokens_: tokens,
+          signer_: signerFor(resolved.now),
+          allowBearer_: allowBearer,
+          now_: resolved.now,
+          ended_: (name) => (ended?.[0].includes(name) ? ended[1] : undefined),
+        },
         // Resolved per request, so a test or app that replaces globalThis.fetch later is heard.
         (input, init) => (resolved.fetch ?? globalThis.fetch)(input, init),
       ),
@@ -99,6 +109,7 @@ export function dpop(options: DPoPOptions = {}): DPoP {
       try {
         const names = await Promise.all([record.accessToken, record.refreshToken].filter((t) => t !== undefined).map(async (t) => 'token:' + (await sha256(t))));
         const entry = await tokens.get_(names[names.length - 1] as string);
+        ended = entry && [names, entry];
         await tokens.delete_([...new Set([...names, ...(entry?.peers ?? [])])]);
       } catch {
         // Best effort: an entry left behind is swept, and its key signs nothing without the tokens.

@@ -10,6 +10,8 @@ export interface TokenRequestContext {
   readonly signer_: ProofSigner;
   readonly allowBearer_: boolean;
   readonly now_: () => number;
+  /** The entry of a session that just ended here, by name: the revocation logout sends after clearing still carries its proof. */
+  readonly ended_: (name: string) => KeyEntry | undefined;
 }
 
 type Fetch = typeof globalThis.fetch;
@@ -67,7 +69,7 @@ async function keyFor(context: TokenRequestContext, form: URLSearchParams, grant
   } else {
     return undefined;
   }
-  const entry = await store.get_(name);
+  const entry = (await store.get_(name)) ?? (form.has('token') ? context.ended_(name) : undefined);
   if (entry) return [name, entry];
   // Without its key, a bound code or refresh token is worth nothing: say so instead of sending it.
   if (grant === 'refresh_token') throw new LoginRequiredError('the DPoP key of this session is gone');

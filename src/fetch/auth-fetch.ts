@@ -65,9 +65,10 @@ export function authFetch(auth: TokenSource, options: AuthFetchOptions = {}): Au
   const call = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = new Request(input, init);
     const url = checkedUrl(request.url);
-    // Read once, so that a retry can send it again (a stream can be read only once).
-    const body = request.body ? await request.arrayBuffer() : undefined;
-    const dpop = clientInternals.get(auth)?.options_.dpop;
+    // Read once, so that a retry can send it again (a stream can be read only once). Decided by method,
+    // not by reading `request.body`: once that getter has been read, Firefox refuses a second
+    // `new Request(request, { body })`.
+    const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
     let token = await auth.getAccessToken();
     let nonceRetried = false;
     let refreshed = false;
@@ -76,7 +77,7 @@ export function authFetch(auth: TokenSource, options: AuthFetchOptions = {}): Au
       const signed = await sign(token, request.method, url);
       for (const [name, value] of Object.entries(signed)) headers.set(name, value);
       const response = await send(new Request(request, { headers, ...(body ? { body } : {}) }));
-      if (signed.dpop) dpop?.nonce_(response, url);
+      if (signed.dpop) clientInternals.get(auth)?.options_.dpop?.nonce_(response, url);
       if (response.status !== 401) return response;
       const challenges = parseChallenges(response.headers.get('www-authenticate'));
       if (signed.dpop && !nonceRetried && response.headers.has('dpop-nonce') && challenges.some((c) => c.scheme === 'dpop' && c.params.error === 'use_dpop_nonce')) {

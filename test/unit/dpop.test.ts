@@ -159,6 +159,29 @@ describe('DPoP token requests (RFC 9449)', () => {
     expect(await s.binding.proof_(token, 'GET', new URL('https://api.test/x'))).toBeUndefined();
   });
 
+  it('signs the revocation logout sends after clearing with the session key, and nothing else with it', async () => {
+    const base = await setup({ accessTokenTtl: 600 });
+    const fake = withDPoP(base.provider);
+    const revocations: (string | null)[] = [];
+    const binding = dpop({ keyStorage: 'memory' });
+    const client = base.makeClient({
+      fetch: (input, init) => {
+        if (String(input).endsWith('/token/revocation')) revocations.push(new Headers(init?.headers).get('dpop'));
+        return fake.fetch(input, init);
+      },
+      dpop: binding,
+    });
+    await client.login();
+    await client.handleCallback(fake.authorize(base.navigations.at(-1) as string));
+    const token = await client.getAccessToken();
+    await client.logout({ navigate: () => undefined });
+    await expect.poll(() => revocations.length).toBe(1);
+    const { calculateJwkThumbprint, decodeProtectedHeader } = await import('jose');
+    expect(await calculateJwkThumbprint(decodeProtectedHeader(revocations[0] as string).jwk as never)).toBe(fake.proofs[0]?.jkt);
+    // The key is gone for everything else: no proof for the ended session's access token.
+    expect(await binding.proof_(token, 'GET', new URL('https://api.test/x'))).toBeUndefined();
+  });
+
   it('forgets the spent tokens at a refresh and binds the new ones', async () => {
     const s = await dpopSetup();
     await s.signIn();
