@@ -17,4 +17,4 @@ export const firefoxLaunchOptions = {
 };
 
 /** The hostile suite's host names, which Firefox resolves to loopback (Chromium maps *.test by flag). */
-export const HOSTILE_HOSTS = ['rp.test', 'op.test', 'op2.test', 'evil.test'];
+export const HOSTILE_HOSTS = ['rp.test', 'op.test', 'op2.test', 'evil.test', 'rs.test'];

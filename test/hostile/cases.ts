@@ -18,18 +18,7 @@ export const CASE_IDS = [
   'NA-01', 'NA-02', 'NA-03', 'NA-04', 'NA-05', 'NA-06', 'NA-07', 'NA-08', 'NA-09', 'NA-10',
 ] as const;
 
-const NO_DPOP = 'DPoP (sender-constrained tokens) is not implemented yet; the SDK sends Bearer tokens only.';
-const NO_USERINFO = 'The SDK does not call UserInfo: getUser() returns the validated ID token claims.';
-
 /** Cases that cannot run yet, and why. */
 export const PENDING: Readonly<Record<string, string>> = {
   'IT-13': 'JWKS key selection only matters with signature verification (IT-12 option b); the SDK uses option a.',
-  'UI-01': NO_USERINFO,
-  'UI-02': NO_USERINFO,
-  'DP-01': NO_DPOP,
-  'DP-02': NO_DPOP,
-  'DP-03': NO_DPOP,
-  'DP-04': NO_DPOP,
-  'DP-05': NO_DPOP,
-  'DP-06': NO_DPOP,
 };

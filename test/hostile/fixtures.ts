@@ -22,6 +22,7 @@ export const test = base.extend<{ world: HostileWorld; pageErrors: string[] }, {
     worldServer.op.reset();
     worldServer.op2.reset();
     worldServer.evil.hits.length = 0;
+    worldServer.rs.reset();
     await use(worldServer);
   },
   pageErrors: pageErrorsFixture,

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { calculateJwkThumbprint, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 
 /**
  * A hostile OpenID provider for the security suite. It behaves correctly by default (PKCE, single-use
@@ -60,6 +60,17 @@ export interface Scenario {
   atHash?: 'correct' | 'wrong';
   /** The user who signs in. */
   sub?: string;
+  /**
+   * DPoP nonces at the token endpoint (RFC 9449 §8): `'demand'`, a proof must carry the nonce `n1`
+   * (else 400 use_dpop_nonce with `DPoP-Nonce: n1`); `'rotate'`, every request is answered so, with a
+   * new nonce (`n1`, `n2`, …) each time.
+   */
+  dpopNonce?: 'demand' | 'rotate';
+  /**
+   * Replaces the UserInfo endpoint's answer (OIDC Core §5.3). `normal` is the correct claims of the
+   * token's user (none for an unknown token); `hit` counts this endpoint's requests from 1.
+   */
+  userinfo?: (context: { token: string | undefined; normal: Record<string, unknown> | undefined; hit: number }) => RawResponse | undefined;
 }
 
 export interface Hit {
@@ -67,6 +78,16 @@ export interface Hit {
   method: string;
   url: string;
   body?: URLSearchParams;
+  /** When it came (epoch ms). */
+  at: number;
+  /** The request's `DPoP` header (RFC 9449), as sent. */
+  dpop?: string;
+  /** The thumbprint of the key that signed a verified proof. */
+  dpopJkt?: string;
+  /** Why the proof was refused as invalid (or, at /revoke, would have been). */
+  dpopError?: string;
+  /** The nonce demanded in the answer (400 use_dpop_nonce). */
+  dpopNonce?: string;
 }
 
 interface CodeGrant {
@@ -77,6 +98,8 @@ interface CodeGrant {
   nonce: string | null;
   sub: string;
   authTime: number;
+  /** The authorization request's `dpop_jkt`: the code may be spent only with a proof of that key. */
+  dpopJkt: string | null;
 }
 
 const keys = (async () => {
@@ -102,8 +125,13 @@ export class HostileProvider {
   /** Every token this provider issued since the last reset. */
   issued: string[] = [];
   readonly #codes = new Map<string, CodeGrant>();
-  readonly #refreshTokens = new Map<string, { sub: string; family: string; used: boolean }>();
+  readonly #refreshTokens = new Map<string, { sub: string; family: string; used: boolean; jkt?: string }>();
   readonly revokedFamilies = new Set<string>();
+  /** Every access token issued, with the thumbprint of the DPoP key it is bound to (none: Bearer), for rs.test. */
+  readonly accessTokens = new Map<string, { sub: string; jkt?: string }>();
+  /** Every `jti` of a verified DPoP proof: none is accepted twice. */
+  readonly #jtis = new Set<string>();
+  #nonces = 0;
 
   constructor(
     readonly issuer: string,
@@ -119,6 +147,9 @@ export class HostileProvider {
     this.#codes.clear();
     this.#refreshTokens.clear();
     this.revokedFamilies.clear();
+    this.accessTokens.clear();
+    this.#jtis.clear();
+    this.#nonces = 0;
   }
 
   count(endpoint: string, grant?: string): number {
@@ -136,6 +167,7 @@ export class HostileProvider {
       nonce: params.get('nonce'),
       sub,
       authTime: Math.floor(Date.now() / 1000),
+      dpopJkt: params.get('dpop_jkt'),
     });
     return code;
   }
@@ -156,6 +188,7 @@ export class HostileProvider {
       id_token_signing_alg_values_supported: ['RS256', 'ES256'],
       token_endpoint_auth_methods_supported: ['none'],
       authorization_response_iss_parameter_supported: true,
+      dpop_signing_alg_values_supported: ['ES256'],
     };
     return this.scenario.metadata ? this.scenario.metadata(m) : m;
   }
@@ -163,13 +196,16 @@ export class HostileProvider {
   async handle(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
     const url = new URL(req.url ?? '/', this.issuer);
     const endpoint = url.pathname.replace(/^\//, '') || 'root';
-    const cors = { 'access-control-allow-origin': this.appOrigin };
+    // DPoP-Nonce readable by the app's scripts (RFC 9449 §8), for its nonce retry.
+    const cors = { 'access-control-allow-origin': this.appOrigin, 'access-control-expose-headers': 'DPoP-Nonce' };
     if (req.method === 'OPTIONS') {
-      res.writeHead(204, { ...cors, 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'content-type, accept, dpop' }).end();
+      res.writeHead(204, { ...cors, 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'content-type, accept, dpop, authorization' }).end();
       return;
     }
     const form = req.method === 'POST' ? new URLSearchParams(body) : undefined;
-    this.hits.push({ endpoint, method: req.method ?? 'GET', url: url.href, ...(form ? { body: form } : {}) });
+    const proof = req.headers.dpop;
+    const hit: Hit = { endpoint, method: req.method ?? 'GET', url: url.href, ...(form ? { body: form } : {}), at: Date.now(), ...(typeof proof === 'string' ? { dpop: proof } : {}) };
+    this.hits.push(hit);
     const json = (status: number, value: unknown, extra: Record<string, string> = {}) =>
       send(res, { status, headers: { 'content-type': 'application/json', ...extra }, body: JSON.stringify(value) });
 
@@ -183,14 +219,22 @@ export class HostileProvider {
       case '/token': {
         if (this.scenario.noCors) return send(res, { status: 403, body: 'origin not allowed' });
         const params = form ?? new URLSearchParams();
-        const context: TokenContext = { grant: params.get('grant_type'), body: params, normal: () => this.#token(params) };
+        // A DPoP proof is checked first: a refused one (or a nonce challenge) spends nothing.
+        const checked = await this.#checkProof(hit, `${this.issuer}/token`);
+        if (checked.refuse) return send(res, { ...checked.refuse, headers: { ...cors, ...checked.refuse.headers } });
+        const context: TokenContext = { grant: params.get('grant_type'), body: params, normal: () => this.#token(params, checked.jkt) };
         const custom = await this.scenario.token?.(context);
         if (custom) return send(res, { ...custom, headers: { ...cors, ...custom.headers } });
         const { status, json: answer } = await context.normal();
         const altered = this.scenario.tokenJson ? this.scenario.tokenJson(answer, context.grant) : answer;
+        // A scenario that answers Bearer (RFC 9449 §5: the provider declined DPoP) issues unbound tokens.
+        const issued = altered as Record<string, unknown> | null;
+        if (checked.jkt && String(issued?.token_type).toLowerCase() !== 'dpop') this.#unbind(issued?.access_token, issued?.refresh_token);
         return json(status, altered, { ...cors, 'cache-control': 'no-store' });
       }
       case '/revoke': {
+        // Checked for the log (DP-04) only: a revocation is answered 200 whatever comes (RFC 7009 §2.2).
+        await this.#checkProof(hit, `${this.issuer}/revoke`);
         const token = form?.get('token') ?? '';
         const family = this.#refreshTokens.get(token)?.family;
         if (family) this.revokedFamilies.add(family);
@@ -198,9 +242,57 @@ export class HostileProvider {
       }
       case '/end-session':
         return this.#endSession(res, url.searchParams);
+      case '/userinfo':
+        return this.#userinfo(req, res, hit, cors);
       default:
         return json(404, { error: 'not_found' }, cors);
     }
+  }
+
+  /** Unbinds tokens issued as Bearer after all (a scenario's downgrade). */
+  #unbind(accessToken: unknown, refreshToken: unknown): void {
+    const access = this.accessTokens.get(accessToken as string);
+    if (access) delete access.jkt;
+    const refresh = this.#refreshTokens.get(refreshToken as string);
+    if (refresh) delete refresh.jkt;
+  }
+
+  /**
+   * Checks a request's DPoP proof (RFC 9449 §4.3) and notes on the hit what it found: `jkt` when it
+   * verifies, `refuse` (400 invalid_dpop_proof, or use_dpop_nonce with a nonce) when not. No proof: `{}`.
+   */
+  async #checkProof(hit: Hit, htu: string): Promise<{ jkt?: string; refuse?: RawResponse }> {
+    const proof = hit.dpop;
+    if (proof === undefined) return {};
+    const refuse = (error: string, reason: string, nonce?: string) => {
+      if (nonce) hit.dpopNonce = nonce;
+      else hit.dpopError = reason;
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store', ...(nonce ? { 'dpop-nonce': nonce } : {}) };
+      return { refuse: { status: 400, headers, body: JSON.stringify({ error, error_description: reason }) } };
+    };
+    let payload: Record<string, unknown>;
+    let jwk: JWK;
+    try {
+      const header = decodeProtectedHeader(proof);
+      if (header.typ !== 'dpop+jwt') return refuse('invalid_dpop_proof', `typ ${header.typ}`);
+      // Only ES256 is advertised (dpop_signing_alg_values_supported).
+      if (header.alg !== 'ES256') return refuse('invalid_dpop_proof', `alg ${header.alg}`);
+      jwk = header.jwk as JWK;
+      if (!jwk || typeof jwk !== 'object' || 'd' in jwk) return refuse('invalid_dpop_proof', 'no public jwk');
+      ({ payload } = await jwtVerify(proof, await importJWK(jwk, 'ES256'), { typ: 'dpop+jwt', algorithms: ['ES256'] }));
+    } catch (error) {
+      return refuse('invalid_dpop_proof', `does not verify: ${(error as Error).message}`);
+    }
+    if (typeof payload.jti !== 'string' || !payload.jti) return refuse('invalid_dpop_proof', 'no jti');
+    if (this.#jtis.has(payload.jti)) return refuse('invalid_dpop_proof', `jti ${payload.jti} reused`);
+    this.#jtis.add(payload.jti);
+    if (payload.htm !== hit.method) return refuse('invalid_dpop_proof', `htm ${payload.htm}`);
+    if (payload.htu !== htu) return refuse('invalid_dpop_proof', `htu ${payload.htu} is not ${htu}`);
+    if (typeof payload.iat !== 'number' || Math.abs(hit.at / 1000 - payload.iat) > 60) return refuse('invalid_dpop_proof', `iat ${payload.iat} more than 60 s off`);
+    if (this.scenario.dpopNonce === 'rotate') return refuse('use_dpop_nonce', 'a new nonce', `n${++this.#nonces}`);
+    if (this.scenario.dpopNonce === 'demand' && payload.nonce !== 'n1') return refuse('use_dpop_nonce', `nonce ${payload.nonce}`, 'n1');
+    hit.dpopJkt = await calculateJwkThumbprint(jwk, 'sha256');
+    return { jkt: hit.dpopJkt };
   }
 
   #authorize(res: ServerResponse, params: URLSearchParams): void {
@@ -216,7 +308,8 @@ export class HostileProvider {
     send(res, { status: 302, headers: { location } });
   }
 
-  async #token(params: URLSearchParams): Promise<{ status: number; json: Record<string, unknown> }> {
+  /** `jkt`: the thumbprint of the key of the request's verified DPoP proof, if it had one. */
+  async #token(params: URLSearchParams, jkt?: string): Promise<{ status: number; json: Record<string, unknown> }> {
     const fail = (error: string) => ({ status: 400, json: { error } });
     if (params.get('client_id') !== this.clientId) return { status: 401, json: { error: 'invalid_client' } };
     if (params.get('grant_type') === 'authorization_code') {
@@ -227,7 +320,9 @@ export class HostileProvider {
       const verifier = params.get('code_verifier') ?? '';
       const challenge = createHash('sha256').update(verifier).digest('base64url');
       if (!this.scenario.ignorePkce && (grant.method !== 'S256' || challenge !== grant.challenge)) return fail('invalid_grant');
-      return { status: 200, json: await this.#tokens(grant.sub, grant.nonce, grant.authTime, random(), 'authorization_code') };
+      // RFC 9449 §10: a code bound to a key (dpop_jkt) is spent only with a proof of that key.
+      if (grant.dpopJkt !== null && grant.dpopJkt !== jkt) return fail('invalid_grant');
+      return { status: 200, json: await this.#tokens(grant.sub, grant.nonce, grant.authTime, random(), 'authorization_code', jkt) };
     }
     if (params.get('grant_type') === 'refresh_token') {
       const token = params.get('refresh_token') ?? '';
@@ -237,16 +332,20 @@ export class HostileProvider {
         if (live) this.revokedFamilies.add(live.family);
         return fail('invalid_grant');
       }
+      // RFC 9449 §5: a refresh token bound to a key is spent only with a proof of that key (and stays usable).
+      if (live.jkt !== undefined && live.jkt !== jkt) return fail('invalid_dpop_proof');
       live.used = true;
-      return { status: 200, json: await this.#tokens(live.sub, null, undefined, live.family, 'refresh_token') };
+      return { status: 200, json: await this.#tokens(live.sub, null, undefined, live.family, 'refresh_token', jkt) };
     }
     return fail('unsupported_grant_type');
   }
 
-  async #tokens(sub: string, nonce: string | null, authTime: number | undefined, family: string, grant: string) {
+  async #tokens(sub: string, nonce: string | null, authTime: number | undefined, family: string, grant: string, jkt?: string) {
     const accessToken = random();
     const refreshToken = random();
-    this.#refreshTokens.set(refreshToken, { sub, family, used: false });
+    // With a DPoP proof, both tokens are bound to its key (RFC 9449 §5); token_type says so.
+    this.#refreshTokens.set(refreshToken, { sub, family, used: false, ...(jkt ? { jkt } : {}) });
+    this.accessTokens.set(accessToken, { sub, ...(jkt ? { jkt } : {}) });
     const now = Math.floor(Date.now() / 1000);
     const atHash = createHash('sha256').update(this.scenario.atHash === 'wrong' ? 'another token' : accessToken).digest().subarray(0, 16).toString('base64url');
     const claims: Record<string, unknown> = {
@@ -265,7 +364,7 @@ export class HostileProvider {
     this.issued.push(accessToken, refreshToken, ...(idToken ? [idToken] : []));
     return {
       access_token: accessToken,
-      token_type: 'Bearer',
+      token_type: jkt ? 'DPoP' : 'Bearer',
       expires_in: 600,
       refresh_token: refreshToken,
       ...(idToken ? { id_token: idToken } : {}),
@@ -296,6 +395,27 @@ export class HostileProvider {
       default:
         return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'rs1' }).sign(k.rs);
     }
+  }
+
+  /**
+   * The UserInfo endpoint (OIDC Core §5.3): the claims of the access token's user, for a Bearer token
+   * or a DPoP-bound one sent as DPoP with a proof of its key (RFC 9449 §7); else 401 invalid_token.
+   * `WWW-Authenticate` and `DPoP-Nonce` are exposed to the app (CORS), as its retries need them.
+   */
+  async #userinfo(req: IncomingMessage, res: ServerResponse, hit: Hit, cors: Record<string, string>): Promise<void> {
+    const headers = { ...cors, 'access-control-expose-headers': 'DPoP-Nonce, WWW-Authenticate' };
+    const [, scheme, token] = /^(Bearer|DPoP) +(\S+)$/i.exec(req.headers.authorization ?? '') ?? [];
+    const known = token === undefined ? undefined : this.accessTokens.get(token);
+    const bound = known?.jkt !== undefined;
+    const valid =
+      known !== undefined &&
+      scheme?.toLowerCase() === (bound ? 'dpop' : 'bearer') &&
+      (!bound || (await this.#checkProof(hit, `${this.issuer}/userinfo`)).jkt === known.jkt);
+    const normal = valid ? { sub: known.sub, name: `User ${known.sub}`, email: `${known.sub}@example.test`, email_verified: true } : undefined;
+    const custom = this.scenario.userinfo?.({ token, normal, hit: this.count('userinfo') });
+    if (custom) return send(res, { ...custom, headers: { ...headers, ...custom.headers } });
+    if (!normal) return send(res, { status: 401, headers: { ...headers, 'www-authenticate': `${bound ? 'DPoP' : 'Bearer'} error="invalid_token"` } });
+    send(res, { status: 200, headers: { ...headers, 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(normal) });
   }
 
   #endSession(res: ServerResponse, params: URLSearchParams): void {

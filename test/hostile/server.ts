@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppHandler } from '../../demo/app-server.mjs';
 import { HostileProvider } from './provider.js';
+import { HostileResourceServer } from './resource-server.js';
 
 /**
  * One HTTPS server for the whole cast, told apart by host name (Chromium maps *.test to loopback):
  * the app at rp.test, the hostile provider at op.test, a second provider at op2.test (mix-up cases),
- * and the attacker at evil.test, which logs every hit. The certificate is made fresh for each run.
+ * the attacker at evil.test, which logs every hit, and an API at rs.test. The certificate is made fresh for each run.
  */
 export interface HostileWorld {
   port: number;
@@ -19,6 +20,8 @@ export interface HostileWorld {
   op: HostileProvider;
   op2: HostileProvider;
   evil: { origin: string; hits: string[] };
+  /** The API at rs.test, which accepts op.test's access tokens (the DPoP cases). */
+  rs: HostileResourceServer;
   close(): Promise<void>;
 }
 
@@ -30,7 +33,7 @@ export async function startHostileWorld(): Promise<HostileWorld> {
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=rp.test',
     '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    '-addext', 'subjectAltName=DNS:rp.test,DNS:op.test,DNS:op2.test,DNS:evil.test',
+    '-addext', 'subjectAltName=DNS:rp.test,DNS:op.test,DNS:op2.test,DNS:evil.test,DNS:rs.test',
   ], { stdio: 'ignore' });
   const tls = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
   rmSync(dir, { recursive: true, force: true });
@@ -44,6 +47,7 @@ export async function startHostileWorld(): Promise<HostileWorld> {
       const w = world as HostileWorld;
       if (host === 'op.test') return void w.op.handle(req, res, body);
       if (host === 'op2.test') return void w.op2.handle(req, res, body);
+      if (host === 'rs.test') return void w.rs.handle(req, res, body);
       if (host === 'evil.test') {
         w.evil.hits.push(`${req.method} ${req.url}`);
         const to = new URL(req.url ?? '/', w.evil.origin).searchParams.get('to');
@@ -74,6 +78,7 @@ export async function startHostileWorld(): Promise<HostileWorld> {
     op,
     op2,
     evil: { origin: `https://evil.test:${port}`, hits: [] },
+    rs: new HostileResourceServer(`https://rs.test:${port}`, app, op),
     close: () => new Promise((resolve) => server.close(() => resolve()).closeAllConnections()),
   };
   return world;

@@ -15,6 +15,8 @@ export async function startApp(sdk) {
   const extra = JSON.parse(read('localStorage', 'hostile:options') ?? '{}');
   // Tests name the storage mode; the SDK takes the adapter itself.
   if (extra.storage === 'indexeddb') extra.storage = sdk.indexedDbStorage();
+  // DPoP when a test asks (`dpop: { ...options of dpop() }`): oidc-session/dpop, loaded only then.
+  if (extra.dpop) extra.dpop = (await import('/dist/dpop.js')).dpop(extra.dpop);
   const base = {
     clientId: config.clientId,
     redirectUri: `${config.app}/cb`,
@@ -50,6 +52,17 @@ export async function startApp(sdk) {
     last = now;
   }, 50);
   Object.assign(window, { sdk, client, events, describe, makeClient: (options) => new sdk.AuthClient({ ...base, ...options }) });
+  // API calls through oidc-session/fetch (loaded on first use): `api` is authFetch(client); callApi
+  // resolves with what came back, or the error described (never rejects).
+  window.callApi = async (url, init) => {
+    window.api ??= (await import('/dist/fetch.js')).authFetch(client);
+    return window.api(url, init).then(async (response) => ({ ok: true, status: response.status, body: await response.text() }), describe);
+  };
+  // oidc-session/userinfo (loaded on first use): resolves with the merged user, or the error described.
+  window.userInfo = async () => {
+    window.fetchUserInfo ??= (await import('/dist/userinfo.js')).fetchUserInfo;
+    return window.fetchUserInfo(client).then((user) => ({ ok: true, user }), describe);
+  };
 
   if (location.pathname === '/cb' && read('sessionStorage', 'hostile:manual') !== '1') {
     window.callbackResult = await client.handleCallback().then(
