@@ -13,5 +13,9 @@ export interface ClientInternals {
   readonly record_: () => SessionRecord | undefined;
 }
 
-/** Every live {@link AuthClient}'s internals, by client. */
-export const clientInternals = new WeakMap<object, ClientInternals>();
+/**
+ * Every live {@link AuthClient}'s internals, by client. On a registry key, not module-local: the CJS
+ * build bundles each entry whole, and `require('oidc-session/fetch')` must see the clients that
+ * `require('oidc-session')` made.
+ */
+export const clientInternals: WeakMap<object, ClientInternals> = ((globalThis as Record<symbol, unknown>)[Symbol.for('oidc-session.internals')] ??= new WeakMap()) as WeakMap<object, ClientInternals>;

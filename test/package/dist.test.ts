@@ -59,6 +59,16 @@ describe('the built package', () => {
     expect(() => new sdk.AuthClient({ ...options, issuer: 'http://op.example' })).toThrow(sdk.ConfigError);
   });
 
+  it('lets the CommonJS feature entries use a client made by the CommonJS main entry (each bundles its own copy)', async () => {
+    const require = createRequire(import.meta.url);
+    const { AuthClient } = require('oidc-session');
+    const { fetchUserInfo } = require('oidc-session/userinfo');
+    const client = new AuthClient({ issuer: 'https://op.test', clientId: 'app', redirectUri: 'https://app.test/cb' });
+    // Recognised as a client (not ConfigError "auth"): it gets as far as the session, which Node cannot start.
+    const error = await fetchUserInfo(client).catch((e: { code?: string }) => e);
+    expect(error.code).toBe('browser_required');
+  });
+
   it('runs the CDN build as a classic script that defines window.OidcSession, with its dependencies inside', () => {
     const source = readFileSync(dist('oidc-session.global.js'), 'utf8');
     expect(source).not.toMatch(/\brequire\(|^import |\bfrom"oauth4webapi"|\bfrom"idb-keyval"/m);
