@@ -88,6 +88,13 @@ describe('DPoP token requests (RFC 9449)', () => {
     expect(looping.state.status).toBe('anonymous');
   });
 
+  it.each(['two words', 'quo"te', 'back\\slash', 'x'.repeat(1025)])('DP-01: a DPoP-Nonce that is not a nonce (RFC 9449 §8.1 NQCHAR, at most 1 KiB) is not sent back: %j', async (nonce) => {
+    const s = await dpopSetup({ nonce });
+    const error = await s.signIn().catch((e: unknown) => e);
+    expect((error as OAuthError).error).toBe('use_dpop_nonce');
+    expect(s.fake.proofs.map((p) => p.payload.nonce)).toEqual([undefined]);
+  });
+
   it('DP-05: refuses a Bearer answer to a DPoP code exchange and stores nothing', async () => {
     const s = await dpopSetup({ tokenType: 'Bearer' });
     const error = await s.signIn().catch((e: unknown) => e);
