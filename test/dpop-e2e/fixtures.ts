@@ -22,7 +22,7 @@ export interface World {
 }
 
 /** What the provider demands, per worker: a test file asks with test.use({ providerNonce: true }). */
-export const test = base.extend<{ pageErrors: string[] }, { world: World; providerNonce: boolean; providerPar: false | 'client' | 'provider'; accessTokenTtl: number }>({
+export const test = base.extend<{ pageErrors: string[]; freshLogs: void }, { world: World; providerNonce: boolean; providerPar: false | 'client' | 'provider'; accessTokenTtl: number }>({
   providerNonce: [false, { scope: 'worker', option: true }],
   // The provider refuses authorization requests that were not pushed (RFC 9126 §5): this client's
   // registration says so (`client`), or the provider's metadata for every client (`provider`).
@@ -55,6 +55,16 @@ export const test = base.extend<{ pageErrors: string[] }, { world: World; provid
     { scope: 'worker' },
   ],
   pageErrors: pageErrorsFixture,
+  // The stack lives as long as the worker; each test reads only the requests it caused.
+  freshLogs: [
+    async ({ world }, use) => {
+      world.stack.provider.requests.length = 0;
+      world.rs.log.length = 0;
+      world.pushes.length = 0;
+      await use();
+    },
+    { auto: true },
+  ],
 });
 export { expect };
 
