@@ -213,7 +213,7 @@ test('AR-13 a window of the app’s own origin that is not the popup (the app it
   // Exactly what the genuine callback page would post, for the live state, with a code the provider redeems.
   const message = { state: login.state, url: providerAnswer(world, login, 'mallory') };
   const frame = await addFrame(page, `${world.app}${CALLBACK}`);
-  const [other] = await Promise.all([page.waitForEvent('popup'), page.evaluate((url) => void window.open(url), `${world.app}${CALLBACK}`)]);
+  const other = await openWindow(page, `${world.app}${CALLBACK}`);
   await other.waitForFunction(() => (window as any).ready === true);
 
   await postAll(page, 'window', [message], world.app);
@@ -410,3 +410,17 @@ test('AR-13 with the provider’s pages sending COOP (cancelOnClose: false, the 
 
   await expectGenuineLoginCompletes(page, world, login);
 });
+
+/**
+ * Opens `url` in a new window from `opener` and returns its page. Found by its address, not by the next
+ * `popup` event: the login popup the test opened before may be reported late (Firefox), and is no callback.
+ */
+async function openWindow(opener: Page, url: string): Promise<Page> {
+  const before = new Set(opener.context().pages());
+  await opener.evaluate((u) => void window.open(u), url);
+  let found: Page | undefined;
+  await expect
+    .poll(() => (found = opener.context().pages().find((p) => !before.has(p) && p.url().startsWith(url))), { message: `a window at ${url}`, timeout: 15_000 })
+    .toBeTruthy();
+  return found as Page;
+}
