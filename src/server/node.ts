@@ -63,8 +63,10 @@ export function nodeHandler(server: SessionServer): (req: NodeRequest, res: Node
       const headers = requestHeaders(req.headers);
       // Not dropped and carried on: a missing Origin or cookie would change what the routes decide.
       if (!headers) return reply(res, 400, { error: 'invalid_request' });
-      // Only the path and query matter to the routes; the origin is the configured appUrl's.
-      const request = new Request(`http://localhost${target.pathAndQuery}`, { method, headers });
+      // Only the path and query matter to the routes; the origin is the configured appUrl's. A POST's
+      // body is passed on unread, as a stream: a route reads what it needs, up to its own limit.
+      const body = method === 'POST' ? requestBody(req) : undefined;
+      const request = new Request(`http://localhost${target.pathAndQuery}`, body ? { method, headers, body, duplex: 'half' } as RequestInit : { method, headers });
       server
         .handle(request)
         .then((response) => send(req, res, response))
@@ -85,6 +87,27 @@ function requestTarget(raw = '/'): { pathname: string; pathAndQuery: string } | 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The request's body as a Web stream: Node's `IncomingMessage` is an async iterable of chunks. None
+ * when the request is not one (a test double), or when a body parser mounted earlier already read it.
+ */
+function requestBody(req: NodeRequest): ReadableStream<Uint8Array> | undefined {
+  const stream = req as NodeRequest & Partial<AsyncIterable<Uint8Array>> & { readableEnded?: boolean };
+  if (typeof stream[Symbol.asyncIterator] !== 'function' || stream.readableEnded) return undefined;
+  const chunks = (stream as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  // Pulled a chunk at a time: a route that stops reading (a limit reached) stops the socket too.
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    async cancel() {
+      await chunks.return?.();
+    },
+  });
 }
 
 /** Node's headers as `Headers`; undefined when one cannot be held (not a ByteString, not a token name). */

@@ -51,6 +51,17 @@ export interface SessionServerOptions {
   /** Serve `GET token`, handing the browser a fresh access token (token-mediating mode). Default false. */
   tokenRoute?: boolean;
   /**
+   * Serve `POST backchannel-logout` (OpenID Connect Back-Channel Logout 1.0): the provider posts a
+   * signed logout token there when a user's session with it ends (signed out at the provider or at
+   * another app, disabled by an admin), and every session of this server that the token names (by the
+   * provider's `sid`, or all of the user's by `sub`) ends, on every process sharing the store. Register
+   * `appUrl + basePath + '/backchannel-logout'` as the client's `backchannel_logout_uri` (and
+   * `backchannel_logout_session_required: true` if you want one browser's logout to end only that
+   * browser's sessions). Default false. Needs a server-side store: stateless cookie sessions cannot
+   * be ended from outside.
+   */
+  backchannelLogout?: boolean;
+  /**
    * Default `__Host-oidc-session`. Must keep the `__Host-` prefix: browsers then accept the cookie only
    * from this host, `Secure`, with `Path=/`, so a sibling subdomain cannot plant one. Pending logins use
    * `<cookieName>.login.<id>`.
@@ -175,6 +186,7 @@ export interface ResolvedServerOptions {
   readonly idleMs: number;
   readonly absoluteMs: number;
   readonly tokenRoute: boolean;
+  readonly backchannelLogout: boolean;
   readonly cookieName: string;
   readonly secureCookies: boolean;
   readonly authorizationParams: Readonly<Record<string, string>>;
@@ -203,6 +215,7 @@ const KNOWN = new Set([
   'secret', 'store', 'idleTimeoutSeconds', 'absoluteTimeoutSeconds', 'tokenRoute', 'cookieName', 'authorizationParams',
   'requiredAcr', 'sessionCookieSameSite', 'maxSessionsPerUser', 'pushedAuthorizationRequests', 'dpop', 'idTokenSigningAlg', 'leewaySeconds', 'requestTimeoutSeconds', 'storeTimeoutSeconds', 'fetch', 'now',
 ]);
+KNOWN.add('backchannelLogout');
 
 /** Validates options and applies defaults; throws {@link ConfigError} naming the first bad option. */
 export function resolveServerOptions(input: SessionServerOptions): ResolvedServerOptions {
@@ -241,6 +254,9 @@ export function resolveServerOptions(input: SessionServerOptions): ResolvedServe
   const tokenRoute = input.tokenRoute ?? false;
   if (typeof tokenRoute !== 'boolean') throw new ConfigError('tokenRoute', 'expected true or false');
   if (tokenRoute && store.kind === 'cookie') throw new ConfigError('tokenRoute', 'the stateless cookie store keeps no tokens to hand out');
+  const backchannelLogout = input.backchannelLogout ?? false;
+  if (typeof backchannelLogout !== 'boolean') throw new ConfigError('backchannelLogout', 'expected true or false');
+  if (backchannelLogout && store.kind === 'cookie') throw new ConfigError('backchannelLogout', 'the stateless cookie store keeps sessions in the browser, where no logout token can end them');
   const idleMs = seconds('idleTimeoutSeconds', input.idleTimeoutSeconds, 86_400);
   const absoluteMs = seconds('absoluteTimeoutSeconds', input.absoluteTimeoutSeconds, 7 * 86_400);
   const cookieName = text('cookieName', input.cookieName, '__Host-oidc-session');
@@ -292,6 +308,7 @@ export function resolveServerOptions(input: SessionServerOptions): ResolvedServe
     idleMs,
     absoluteMs: Math.max(absoluteMs, 0),
     tokenRoute,
+    backchannelLogout,
     cookieName,
     // `__Host-` cookies must be Secure; browsers accept Secure cookies from http://localhost too.
     secureCookies: true,

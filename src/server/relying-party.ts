@@ -2,6 +2,7 @@
 // exchange, refresh, revocation and the end-session URL, all through oauth4webapi's request builders
 // and response checks (on the server, bundle size is no reason to hand-write requests).
 import * as oauth from 'oauth4webapi';
+import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import { ConfigError, LoginRequiredError, NetworkError, OAuthError, ProtocolError } from '../errors/errors.js';
 import { isTimeout } from '../protocol/http.js';
 import { checkMetadata } from '../protocol/discovery.js';
@@ -15,6 +16,7 @@ import { requestUriOf } from '../par/push.js';
 import { requestUriUrl } from '../par/request-uri-url.js';
 import { isLoopbackHost } from '../client/options.js';
 import type { ResolvedServerOptions } from './options.js';
+import { readBounded } from './http-messages.js';
 
 /** Tokens as the server keeps them (sealed at rest). */
 export interface ServerTokens {
@@ -58,6 +60,8 @@ export class RelyingParty {
    * clock skew is the `now` seam's at start, so proofs' `iat` follow the app's clock.
    */
   readonly #dpop: oauth.DPoPHandle | undefined;
+  /** The provider's signing keys for logout tokens, by its `jwks_uri` (a moved URI gets a new cache). */
+  #keys: { uri: string; get: JWTVerifyGetKey } | undefined;
 
   constructor(options: ResolvedServerOptions) {
     this.#options = options;
@@ -299,6 +303,34 @@ export class RelyingParty {
     };
   }
 
+  /**
+   * The provider's signing keys (`jwks_uri`), for tokens oauth4webapi does not check itself (logout
+   * tokens). jose caches them for ten minutes and fetches again when a token names a key it has not
+   * seen (the provider rotated), at most every 30 s: a stream of tokens with made-up `kid`s costs the
+   * provider one request per cooldown, not one per token. Requests go through this server's fetch
+   * seam, deadline and size bound like every other request to the provider.
+   */
+  async providerKeys(): Promise<JWTVerifyGetKey> {
+    const metadata = await this.metadata();
+    const uri = metadata.jwks_uri;
+    if (typeof uri !== 'string') throw new ProtocolError('unexpected_response', 'discovery: the provider publishes no jwks_uri');
+    const url = new URL(uri);
+    if (url.protocol !== 'https:' && !(isLoopbackUrl(url) && isLoopbackUrl(this.#options.issuer))) throw new ProtocolError('insecure_endpoint', 'discovery: jwks_uri is not https');
+    if (this.#keys?.uri !== url.href) {
+      const options = this.#options;
+      this.#keys = {
+        uri: url.href,
+        get: createRemoteJWKSet(url, {
+          timeoutDuration: options.requestTimeoutMs_,
+          cooldownDuration: 30_000,
+          cacheMaxAge: 600_000,
+          [customFetch]: (href: string, init: RequestInit) => this.#fetch(href, { ...init, redirect: 'manual' }),
+        }),
+      };
+    }
+    return this.#keys.get;
+  }
+
   #clientAuth(metadata: oauth.AuthorizationServer): oauth.ClientAuth {
     const secret = this.#options.clientSecret;
     let method = this.#options.tokenEndpointAuthMethod;
@@ -433,21 +465,7 @@ async function boundedResponse(response: Response, host: string): Promise<Respon
     throw tooLarge();
   }
   if (!response.body) return response;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_RESPONSE_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) body.set(chunk, (at += chunk.byteLength) - chunk.byteLength);
+  const body = await readBounded(response.body, MAX_RESPONSE_BYTES);
+  if (!body) throw tooLarge();
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }

@@ -1,4 +1,4 @@
-import { LoginRequiredError, OAuthError, isAuthError, type AuthError } from '../errors/errors.js';
+import { ConfigError, LoginRequiredError, OAuthError, isAuthError, type AuthError } from '../errors/errors.js';
 import { authErrorCode } from '../errors/auth-error-codes.js';
 import { sameOriginPath } from '../protocol/return-to.js';
 import { MAX_COOKIE_BYTES, cookiesStartingWith, readCookie, serializeCookie } from './cookies.js';
@@ -11,7 +11,8 @@ import { landingPage } from './landing-page.js';
 import { loginParams } from './login-params.js';
 import { RelyingParty, type PendingLogin, type ServerTokens } from './relying-party.js';
 import { createSealer, type Sealer } from './seal.js';
-import { Sessions, type Session } from './sessions.js';
+import { Sessions, type Session, type SessionMatch } from './sessions.js';
+import { backchannelLogout } from './backchannel/route.js';
 
 const PENDING_LOGIN_SECONDS = 600;
 /** How far in the future a pending login's issue time may be (clocks of several servers disagree a little). */
@@ -33,7 +34,7 @@ export interface AccessToken {
 export interface SessionServer {
   /**
    * Serves the routes under `basePath`: `GET login`, `GET callback`, `GET session`, `POST logout` and,
-   * when enabled, `GET token`. Any other path answers 404.
+   * when enabled, `GET token` and `POST backchannel-logout`. Any other path answers 404.
    */
   handle(request: Request): Promise<Response>;
   /** True when `pathname` is one of this server's routes (for adapters deciding whether to handle a request). */
@@ -79,6 +80,17 @@ export interface SessionServer {
    * @throws TypeError for a URL that is not allowed, and whatever `fetch` throws.
    */
   fetch(request: RequestLike, input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /**
+   * Ends sessions from the server side (an admin disabled the user, a password changed): every live
+   * session of the user `sub` (only those of the provider session `sid` when both are given), or of
+   * the provider session `sid`, on every process sharing the store. The browser's next `GET session`
+   * is a 401 with `reason: 'ended'`, which the browser client reports as a `logout` event with that
+   * reason. Resolves with how many sessions ended. Sessions that began under an older `secret` are
+   * found too.
+   * @throws {@link ConfigError} in the stateless cookie mode (its sessions live in the browser).
+   * @throws {@link SessionStoreError} when the store is unavailable (sessions ended so far stay ended).
+   */
+  endSessions(match: SessionMatch): Promise<number>;
   /** The resolved configuration's cookie name (for tests and adapters). */
   readonly cookieName: string;
   /** The app's origin (from `appUrl`): adapters check `Origin` against it (see {@link sessionMiddleware}). */
@@ -122,6 +134,15 @@ export function createSessionServer(input: SessionServerOptions): SessionServer 
         }));
       return sessionFetch(rp, options.dpop, async (force) => sessions.tokens(await session(), force), input, init);
     },
+    endSessions: async (match) => {
+      if (options.store.kind === 'cookie') throw new ConfigError('store', 'stateless cookie sessions live in the browser and cannot be ended from the server');
+      const { sid, sub } = (match ?? {}) as SessionMatch;
+      for (const [name, value] of [['sid', sid], ['sub', sub]] as const) {
+        if (value !== undefined && (typeof value !== 'string' || !value)) throw new TypeError(`endSessions: ${name} must be a non-empty string`);
+      }
+      if (sid === undefined && sub === undefined) throw new TypeError('endSessions: give sub, sid or both');
+      return sessions.endSessions({ ...(sid === undefined ? {} : { sid }), ...(sub === undefined ? {} : { sub }) }, 'ended');
+    },
   };
 }
 
@@ -149,6 +170,8 @@ class Routes {
           return await this.session(request);
         case 'logout':
           return await this.logout(request);
+        case 'backchannel-logout':
+          return await backchannelLogout(request, this.options, this.rp, this.sessions);
         default:
           return await this.token(request);
       }
@@ -166,7 +189,7 @@ class Routes {
   /** See {@link SessionServer.allowedMethods}. A list, not an object lookup: `constructor` is no route. */
   allowedMethods(pathname: string): string | undefined {
     const route = this.route(pathname);
-    if (route === 'logout') return 'POST';
+    if (route === 'logout' || (route === 'backchannel-logout' && this.options.backchannelLogout)) return 'POST';
     return ['login', 'callback', 'session', ...(this.options.tokenRoute ? ['token'] : [])].includes(route) ? 'GET, HEAD' : undefined;
   }
 
@@ -224,10 +247,18 @@ class Routes {
     return this.options.sessionCookieSameSite === 'Strict' ? landingPage(landing, cookies) : redirect(landing, cookies);
   }
 
-  /** `GET session`: the user and expiry as JSON, or 401. */
+  /**
+   * `GET session`: the user and expiry as JSON, or 401 (with `reason` when the server ended the
+   * session for the user, see `EndReason`). `?background=1` is a page checking without the user
+   * doing anything: it does not push the idle expiry back.
+   */
   async session(request: Request): Promise<Response> {
-    const found = await this.sessions.read(sessionCookieOf(request, this.options));
-    if (!found) return json(401, { error: 'login_required' });
+    const cookie = sessionCookieOf(request, this.options);
+    const found = await this.sessions.read(cookie, new URL(request.url).searchParams.get('background') !== '1');
+    if (!found) {
+      const reason = await this.sessions.endReason(cookie);
+      return json(401, { error: 'login_required', ...(reason ? { reason } : {}) });
+    }
     const { user, expiresAt } = found.session;
     return json(200, { user, expiresAt }, found.renewedCookie ? [this.sessionCookie(found.renewedCookie, found.session)] : []);
   }

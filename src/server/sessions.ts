@@ -4,8 +4,10 @@
 //   s:<h>   the session (user claims and expiry times), sealed, small and read on every request;
 //   t:<h>   its tokens, sealed, read only when a token is needed;
 //   l:<h>   the refresh lock, while one process refreshes;
-// so that sliding the idle expiry never rewrites tokens a concurrent refresh has just rotated. Per user:
-//   u:<o>   the user's sessions (for the per-user cap), where <o> is a keyed hash of `sub`.
+//   e:<h>   after the session was ended for the user (back-channel logout, endSessions): why, for a while;
+// so that sliding the idle expiry never rewrites tokens a concurrent refresh has just rotated. Indexes:
+//   u:<o>   the user's sessions (for the per-user cap and back-channel logout), <o> a keyed hash of `sub`;
+//   i:<p>   the sessions of one provider session (back-channel logout by `sid`), <p> a keyed hash of `sid`.
 // Every entry is sealed with the server's secret and bound to its own key (AES-GCM additional data):
 // a session another server (another secret) wrote to a shared store is no session here, and an entry
 // copied or swapped to another key does not open. Entries sharing <h> belong together (stores that
@@ -50,7 +52,22 @@ const MAX_BACKOFFS = 10_000;
 /** Login claims the stateless cookie mode remembers in this process; the oldest is forgotten beyond it. */
 const MAX_CLAIMED_LOGINS = 10_000;
 
-/** A user's sessions, oldest first: [store handle, absolute expiry]. */
+/**
+ * Why the server ended a session before its time, as `GET session` tells the browser: `provider` when
+ * the provider said so (back-channel logout), `ended` when the app did ({@link SessionServer.endSessions}).
+ */
+export type EndReason = 'provider' | 'ended';
+
+/** Which sessions to end: those of a provider session (`sid`), of a user (`sub`), or both must match. */
+export interface SessionMatch {
+  readonly sid?: string;
+  readonly sub?: string;
+}
+
+/** An end marker outlives its session by at most this (the browser asks at least this often when it looks). */
+const END_MARKER_MAX_MS = 86_400_000;
+
+/** A user's (or a provider session's) sessions, oldest first: [store handle, absolute expiry]. */
 interface UserIndex {
   readonly v: 1;
   readonly sessions: ReadonlyArray<readonly [string, number]>;
@@ -77,10 +94,16 @@ export class Sessions {
   /** Sessions being ended for timing out, so that concurrent requests revoke their tokens once. */
   readonly #expiring = new Set<string>();
   readonly #userSealer: Sealer;
+  readonly #endSealer: Sealer;
   /** Store handles of a session id, one per secret, newest first. */
   readonly #handles: (id: string) => Promise<string[]>;
-  /** The store handle of a user: by the newest secret only (after a rotation a user's index starts afresh). */
-  readonly #ownerHandle: (sub: string) => Promise<string[]>;
+  /**
+   * The store handles of a user's index, one per secret, newest first: written under the newest only
+   * (after a rotation a user's index starts afresh), read under each when sessions must end.
+   */
+  readonly #ownerHandles: (sub: string) => Promise<string[]>;
+  /** The same for the index of a provider session (`sid`). */
+  readonly #sidHandles: (sid: string) => Promise<string[]>;
   /** The store handle each session read in this process was found under (rotation: maybe an older secret's). */
   readonly #handleOf = new WeakMap<Session, string>();
   /** Refreshes in flight in this process, per session: concurrent requests share one. */
@@ -100,7 +123,9 @@ export class Sessions {
     this.#sessionSealer = createSealer(options.secrets, 'session');
     this.#userSealer = createSealer(options.secrets, 'user-sessions');
     this.#handles = createKeyedHash(options.secrets, 'store-key');
-    this.#ownerHandle = createKeyedHash(options.secrets.slice(0, 1), 'store-owner');
+    this.#ownerHandles = createKeyedHash(options.secrets, 'store-owner');
+    this.#sidHandles = createKeyedHash(options.secrets, 'store-sid');
+    this.#endSealer = createSealer(options.secrets, 'session-end');
   }
 
   get #store(): SessionStore | undefined {
@@ -130,6 +155,7 @@ export class Sessions {
     const sealedSession = await this.#sessionSealer.seal(JSON.stringify(stored), `s:${handle}`);
     await this.#call(() => store.set(`s:${handle}`, sealedSession, stored.idleExp - now));
     await this.#capUserSessions(store, user.sub, handle, absExp);
+    if (isIndexable(user.sid)) await this.#addToIndex(store, await this.#sidKey(user.sid), handle, absExp, now);
     const session = toSession(id, stored);
     this.#handleOf.set(session, handle);
     return { cookie: id, session };
@@ -138,9 +164,10 @@ export class Sessions {
   /**
    * The session a cookie value names, if it is live; pushes the idle expiry back when it has used up
    * a tenth of it (at most a minute), so a busy session costs one store write a minute, not one per
-   * request. `renewedCookie` is set in cookie mode when the cookie itself must be re-sent.
+   * request. `renewedCookie` is set in cookie mode when the cookie itself must be re-sent. With `slide`
+   * false the expiry stays (a page checking in the background is no sign of the user).
    */
-  async read(cookie: string | undefined): Promise<{ session: Session; renewedCookie?: string } | undefined> {
+  async read(cookie: string | undefined, slide = true): Promise<{ session: Session; renewedCookie?: string } | undefined> {
     if (!cookie) return undefined;
     const now = this.#options.now();
     const store = this.#store;
@@ -169,7 +196,7 @@ export class Sessions {
       return undefined;
     }
     const idleExp = Math.min(now + this.#options.idleMs, stored.absExp);
-    if (idleExp - stored.idleExp < Math.min(this.#options.idleMs / 10, 60_000)) return { session: this.#found(id, stored, handle) };
+    if (!slide || idleExp - stored.idleExp < Math.min(this.#options.idleMs / 10, 60_000)) return { session: this.#found(id, stored, handle) };
     const slid: StoredSession = { ...stored, idleExp };
     if (!store) return { session: toSession(id, slid), renewedCookie: await this.#cookieSealer.seal(JSON.stringify({ id, ...slid })) };
     // Only if it still exists: a logout that landed after our read must stay a logout.
@@ -229,8 +256,10 @@ export class Sessions {
       tokens ??= await this.#readTokens(handle);
       if (sub === undefined) {
         const sealed = await this.#call(() => store.get(`s:${handle}`));
-        sub = sealed === undefined ? undefined : parseSession(await this.#sessionSealer.unseal(sealed, `s:${handle}`))?.user.sub;
+        const user = sealed === undefined ? undefined : parseSession(await this.#sessionSealer.unseal(sealed, `s:${handle}`))?.user;
+        sub = user?.sub;
         if (sub !== undefined) await this.#forgetUserSession(store, sub, handle);
+        if (isIndexable(user?.sid)) await this.#removeFromIndexes(store, [await this.#sidKey(user.sid)], [handle]);
       }
     }
     await this.#call(() => store.delete(handles.flatMap((handle) => [`s:${handle}`, `t:${handle}`])));
@@ -270,7 +299,84 @@ export class Sessions {
   }
 
   async #userKey(sub: string): Promise<string> {
-    return `u:${(await this.#ownerHandle(sub))[0] as string}`;
+    return `u:${(await this.#ownerHandles(sub))[0] as string}`;
+  }
+
+  async #sidKey(sid: string): Promise<string> {
+    return `i:${(await this.#sidHandles(sid))[0] as string}`;
+  }
+
+  /** Adds a session to an index; entries past their expiry go, and beyond the per-user cap the oldest. */
+  async #addToIndex(store: SessionStore, key: string, handle: string, absExp: number, now: number): Promise<void> {
+    const sessions = (await this.#readUserIndex(store, key)).filter(([h, exp]) => exp > now && h !== handle);
+    sessions.push([handle, absExp]);
+    await this.#writeUserIndex(store, key, sessions.slice(-this.#options.maxSessionsPerUser), now);
+  }
+
+  /** Takes sessions out of indexes (an index left empty goes). */
+  async #removeFromIndexes(store: SessionStore, keys: readonly string[], handles: readonly string[]): Promise<void> {
+    const now = this.#options.now();
+    for (const key of keys) {
+      const before = await this.#readUserIndex(store, key);
+      const after = before.filter(([h, exp]) => exp > now && !handles.includes(h));
+      if (after.length === before.length) continue;
+      if (after.length) await this.#writeUserIndex(store, key, after, now);
+      else await this.#call(() => store.delete([key]));
+    }
+  }
+
+  /**
+   * Ends every live session that matches: with `sub`, the user's sessions (only those of the provider
+   * session `sid` when both are given); with `sid` alone, those of that provider session. Their entries
+   * go from the store, so every process sharing it sees them ended at their next request; an end marker
+   * says why to the browser's next `GET session`. Refresh tokens the provider did not grant for
+   * `offline_access` are revoked (Back-Channel Logout 1.0 §2.7); others stay live at the provider, as
+   * the spec advises, but this server forgets them. Resolves with how many sessions ended.
+   * @throws {@link SessionStoreError} when the store is unavailable (sessions ended so far stay ended).
+   */
+  async endSessions(match: SessionMatch, reason: EndReason): Promise<number> {
+    const store = this.#store;
+    if (!store || (match.sid === undefined && match.sub === undefined)) return 0;
+    const keys =
+      match.sub !== undefined
+        ? (await this.#ownerHandles(match.sub)).map((h) => `u:${h}`)
+        : (await this.#sidHandles(match.sid as string)).map((h) => `i:${h}`);
+    const now = this.#options.now();
+    const candidates = new Map<string, number>();
+    for (const key of keys) for (const [handle, exp] of await this.#readUserIndex(store, key)) if (exp > now) candidates.set(handle, exp);
+    const ended: string[] = [];
+    const sids = new Set<string>();
+    for (const [handle, absExp] of candidates) {
+      const sealed = await this.#call(() => store.get(`s:${handle}`));
+      const user = sealed === undefined ? undefined : parseSession(await this.#sessionSealer.unseal(sealed, `s:${handle}`))?.user;
+      if (!user || (match.sub !== undefined && user.sub !== match.sub) || (match.sid !== undefined && user.sid !== match.sid)) continue;
+      const tokens = await this.#readTokens(handle);
+      const marker = await this.#endSealer.seal(JSON.stringify({ v: 1, reason, at: now }), `e:${handle}`);
+      await this.#call(() => store.set(`e:${handle}`, marker, Math.max(1, Math.min(absExp - now, this.#options.idleMs, END_MARKER_MAX_MS))));
+      await this.#call(() => store.delete([`s:${handle}`, `t:${handle}`]));
+      this.#backoff.delete(handle);
+      ended.push(handle);
+      if (isIndexable(user.sid)) sids.add(user.sid);
+      if (tokens?.refreshToken && !/(^|\s)offline_access(\s|$)/.test(tokens.scope ?? '')) void this.#rp.revoke(tokens.refreshToken).catch(() => undefined);
+    }
+    if (ended.length) {
+      const sidKeys = await Promise.all([...sids].map(async (sid) => (await this.#sidHandles(sid)).map((h) => `i:${h}`)));
+      const userKeys = match.sub !== undefined ? keys : [];
+      await this.#removeFromIndexes(store, [...userKeys, ...sidKeys.flat()], ended);
+    }
+    return ended.length;
+  }
+
+  /** Why the session a cookie named was ended for the user, while its end marker lasts. */
+  async endReason(cookie: string | undefined): Promise<EndReason | undefined> {
+    const store = this.#store;
+    if (!store || !cookie || !isSessionId(cookie)) return undefined;
+    for (const handle of await this.#handles(cookie)) {
+      const sealed = await this.#call(() => store.get(`e:${handle}`));
+      const marker = parseStoredObject(sealed === undefined ? undefined : await this.#endSealer.unseal(sealed, `e:${handle}`), 1024);
+      if (marker?.v === 1 && (marker.reason === 'provider' || marker.reason === 'ended')) return marker.reason;
+    }
+    return undefined;
   }
 
   async #readUserIndex(store: SessionStore, key: string): Promise<Array<readonly [string, number]>> {
@@ -417,6 +523,17 @@ export class Sessions {
     }
   }
 
+  /**
+   * Takes a logout token's `jti` for its one use, until `until` (epoch ms), across every process sharing
+   * the store (`j:` + a SHA-256 of it): resolves with the function that gives it back (when the logout
+   * could not be completed, so the provider's retry is accepted), or undefined when it was used before.
+   */
+  async claimLogoutToken(jti: string, until: number): Promise<(() => Promise<void>) | undefined> {
+    const store = this.#store as SessionStore;
+    const key = `j:${toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(jti))))}`;
+    return this.#call(() => store.lock(key, Math.max(1_000, until - this.#options.now())));
+  }
+
   /** States claimed in this process (cookie mode only): SHA-256 of the state -> when the claim may be forgotten. */
   readonly #claimedLogins = new Map<string, number>();
 
@@ -442,6 +559,11 @@ export class Sessions {
     claimed.set(key, expiresAt);
     return true;
   }
+}
+
+/** A `sid` claim worth an index entry: a non-empty string of sane length. */
+function isIndexable(sid: unknown): sid is string {
+  return typeof sid === 'string' && sid.length > 0 && sid.length <= 1024;
 }
 
 function toSession(id: string, stored: StoredSession): Session {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
@@ -114,10 +114,17 @@ describe('the built package', () => {
     }
   });
 
-  it('declares exactly its two runtime dependencies and points CDNs at the IIFE', () => {
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['idb-keyval', 'oauth4webapi']);
+  it('declares exactly its three runtime dependencies and points CDNs at the IIFE', () => {
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['idb-keyval', 'jose', 'oauth4webapi']);
     expect(pkg.unpkg).toBe('./dist/oidc-session.global.js');
     expect(pkg.jsdelivr).toBe('./dist/oidc-session.global.js');
     expect(pkg.sideEffects).toBe(false);
+  });
+
+  it('jose (the logout-token check) is imported by the server entry only, never by a browser file', () => {
+    const browserFiles = readdirSync(dist('')).filter((file) => /\.(c?js)$/.test(file) && !/^server\.c?js$/.test(file));
+    expect(browserFiles.length).toBeGreaterThan(5);
+    for (const file of browserFiles) expect(readFileSync(dist(file), 'utf8'), file).not.toMatch(/["']jose["']/);
+    expect(readFileSync(dist('server.js'), 'utf8')).toMatch(/from "jose"/);
   });
 });

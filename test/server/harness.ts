@@ -37,6 +37,8 @@ export interface WorldConfig {
   providerMiddleware?: Array<(ctx: any, next: () => Promise<void>) => Promise<void>>;
   /** Adjusts oidc-provider's configuration (e.g. `acrValues`). */
   configureProvider?: (configuration: any) => any;
+  /** More client metadata for the app's client (e.g. `backchannel_logout_uri`), given the app's origin. */
+  clientMetadata?: (appOrigin: string) => Record<string, unknown>;
 }
 
 export async function startWorld(config: WorldConfig = {}): Promise<World> {
@@ -59,6 +61,7 @@ export async function startWorld(config: WorldConfig = {}): Promise<World> {
         response_types: ['code'],
         redirect_uris: [`${appOrigin}/auth/callback`],
         post_logout_redirect_uris: [`${appOrigin}/`],
+        ...config.clientMetadata?.(appOrigin),
       },
     ],
   });
@@ -134,16 +137,21 @@ export interface LoginOptions {
   returnTo?: string;
   /** More of `GET login`'s query (`prompt=login&max_age=60`), appended after `returnTo`. */
   query?: string;
+  /** The browser's cookies at the provider (its session); default a new jar. Returned as `providerJar`. */
+  providerJar?: CookieJar;
 }
 
 /**
  * Follows a login like a browser: app and provider cookies kept apart, redirects followed by hand.
  * Requests for the app's origin go to `base`, so several instances behind one origin can be driven.
  */
-export async function loginAt(world: World, options: LoginOptions = {}): Promise<{ jar: CookieJar; finalUrl: string; status: number; hops: string[]; setCookies: string[] }> {
+export async function loginAt(
+  world: World,
+  options: LoginOptions = {},
+): Promise<{ jar: CookieJar; providerJar: CookieJar; finalUrl: string; status: number; hops: string[]; setCookies: string[] }> {
   const base = options.base ?? world.appOrigin;
   const app = options.jar ?? new CookieJar();
-  const provider = new CookieJar();
+  const provider = options.providerJar ?? new CookieJar();
   const toBase = (url: string) => (url.startsWith(`${world.appOrigin}/`) ? base + url.slice(world.appOrigin.length) : url);
   const toOrigin = (url: string) => (url.startsWith(`${base}/`) ? world.appOrigin + url.slice(base.length) : url);
   let url = `${base}/auth/login?returnTo=${encodeURIComponent(options.returnTo ?? '/home')}${options.query ? `&${options.query}` : ''}`;
@@ -159,7 +167,7 @@ export async function loginAt(world: World, options: LoginOptions = {}): Promise
     // The callback's same-origin landing page (SameSite=Strict session cookie) moves on by a meta refresh.
     const location = response.headers.get('location') ?? landingPageTarget(response, await response.text());
     if ((response.status < 300 || response.status >= 400 || !location) && !(response.status === 200 && location)) {
-      return { jar: app, finalUrl: toOrigin(url), status: response.status, hops, setCookies };
+      return { jar: app, providerJar: provider, finalUrl: toOrigin(url), status: response.status, hops, setCookies };
     }
     url = toBase(new URL(location, url).href);
   }
@@ -271,4 +279,24 @@ function safeJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/**
+ * Signs out at the provider as the user's browser (holding `providerJar`) would submit its logout
+ * page: the provider then posts its logout tokens to the back-channel URIs of the clients involved.
+ */
+export async function signOutAtProvider(world: World, providerJar: CookieJar): Promise<void> {
+  const page = await fetch(`${world.provider.issuer}/session/end?client_id=${CLIENT_ID}`, { headers: { cookie: providerJar.header() }, redirect: 'manual' });
+  providerJar.take(page);
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(await page.text())?.[1];
+  if (!xsrf) throw new Error(`the provider shows no logout form (status ${page.status})`);
+  const confirm = await fetch(`${world.provider.issuer}/session/end/confirm`, {
+    method: 'POST',
+    headers: { cookie: providerJar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ xsrf, logout: 'yes' }),
+    redirect: 'manual',
+  });
+  providerJar.take(confirm);
+  if (confirm.status >= 400) throw new Error(`the provider refused the logout: ${confirm.status}`);
+  await confirm.arrayBuffer();
 }
