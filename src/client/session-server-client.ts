@@ -9,7 +9,6 @@ import { openTabChannel, type TabChannel } from '../platform/tab-channel.js';
 import { randomId } from '../protocol/random-id.js';
 import { sameOriginPath } from '../protocol/return-to.js';
 import { ANONYMOUS, StateHub, authenticated } from './state-hub.js';
-import { parseTabMessage } from '../tabs/tab-message.js';
 import type { User } from '../session/token-set.js';
 
 /** Options of {@link AuthClient} in session-server mode: the server holds the tokens, the browser a cookie. */
@@ -18,6 +17,15 @@ export interface SessionServerModeOptions {
   sessionServer: string;
   /** Renew access tokens from `GET token` this many seconds before they expire. Default 30. */
   leewaySeconds?: number;
+  /**
+   * How often a visible tab asks the server whether the session still lives, so that a session the
+   * server ended (the provider's back-channel logout, `endSessions()`, a timeout) shows as signed out
+   * within this many seconds, with a `logout` event saying why. Background checks do not count as
+   * activity: they never push the idle timeout back. Hidden tabs do not ask (they do when shown
+   * again, as on focus). Default 30; `false` for no periodic checks (then a tab learns on focus, on
+   * its next call, or from another tab).
+   */
+  sessionCheckSeconds?: number | false;
   fetch?: typeof fetch;
   navigate?: (url: string) => void;
   now?: () => number;
@@ -48,18 +56,22 @@ export class SessionServerClient extends StateHub {
   #fetching = false;
   #channel: TabChannel | undefined;
   #stopWake: (() => void) | undefined;
+  readonly #checkMs: number;
+  #timer: ReturnType<typeof setInterval> | undefined;
   #started = false;
   /** The last redirect handled on this page, from its URL and the URL it left: called again, the same promise. */
   #handled: [from: string | undefined, to: string | undefined, result: Promise<RedirectResult>] | undefined;
 
   constructor(options: SessionServerModeOptions) {
     super();
-    const { sessionServer: base, leewaySeconds = 30 } = options;
+    const { sessionServer: base, leewaySeconds = 30, sessionCheckSeconds: every = 30 } = options;
     for (const key of Object.keys(options)) {
-      if (!['sessionServer', 'leewaySeconds', 'fetch', 'navigate', 'now'].includes(key)) throw new ConfigError(key, 'not an option in session-server mode');
+      if (!['sessionServer', 'leewaySeconds', 'sessionCheckSeconds', 'fetch', 'navigate', 'now'].includes(key)) throw new ConfigError(key, 'not an option in session-server mode');
     }
+    if (every !== false) checkSeconds('sessionCheckSeconds', every, 1);
+    this.#checkMs = every ? every * 1000 : 0;
     if (typeof base !== 'string' || !/^\/[\w\-./]*$/.test(base)) throw new ConfigError('sessionServer', 'expected a path on this origin, such as /auth');
-    if (typeof leewaySeconds !== 'number' || !(leewaySeconds >= 0)) throw new ConfigError('leewaySeconds', 'expected seconds (0 or more)');
+    checkSeconds('leewaySeconds', leewaySeconds, 0);
     for (const key of ['fetch', 'navigate', 'now'] as const) {
       if (options[key] !== undefined && typeof options[key] !== 'function') throw new ConfigError(key, 'expected a function');
     }
@@ -74,15 +86,22 @@ export class SessionServerClient extends StateHub {
     // On the server there is no cookie to ask with: the state stays `loading` for the browser to settle.
     if (this.#started || (this.#fetch === pageFetch && typeof document === 'undefined')) return;
     this.#started = true;
+    // Whatever another tab says, the server decides: a message only makes this tab ask it, so its
+    // content needs no checking beyond who sent it.
     this.#channel = openTabChannel(`oidc-session:v1:server:${this.#base}`, (data) => {
-      const message = parseTabMessage(data);
-      if (message && message.from !== this.#tabId) void this.#check(true, true).catch(() => undefined);
+      if ((data as { from?: unknown } | null)?.from !== this.#tabId) void this.#check(true, true).catch(() => undefined);
     });
     this.#stopWake = onPageWake(
       () => void this.#check(false).catch(() => undefined),
       () => undefined,
     );
     void this.#check(true).catch(() => undefined);
+    if (this.#checkMs) this.#timer = setInterval(() => globalThis.document?.visibilityState !== 'hidden' && this.#background(), this.#checkMs);
+  }
+
+  /** A check no user caused: it leaves the idle timeout where it is. */
+  #background(): void {
+    if (this.state.status === 'authenticated') void this.#check(false, false, true).catch(() => undefined);
   }
 
   /** Starts the client, or throws where it cannot start (outside a browser). */
@@ -95,6 +114,7 @@ export class SessionServerClient extends StateHub {
   dispose(): void {
     this.#channel?.close();
     this.#stopWake?.();
+    clearInterval(this.#timer);
   }
 
   /** Sends the browser to the session server's login route, which comes back to `returnTo`. */
@@ -211,7 +231,7 @@ export class SessionServerClient extends StateHub {
     this.#fetching = true;
     const request = this.#request(`token${force ? '?forceRefresh=1' : ''}`)
       .then(async (response) => {
-        if (response.status === 404) throw new ConfigError('sessionServer', 'this session server does not hand out access tokens (tokenRoute)');
+        if (response.status === 404) throw new ConfigError('sessionServer', 'its tokenRoute is off');
         return (await this.#json(response)) as { accessToken: string; expiresAt: number };
       })
       .finally(() => (this.#fetching = false));
@@ -242,14 +262,18 @@ export class SessionServerClient extends StateHub {
    * session that appears here (a login landed on this page) is announced to the other tabs, unless
    * one of them told us.
    */
-  #check(force: boolean, told = false): Promise<User | undefined> {
+  #check(force: boolean, told = false, background = false): Promise<User | undefined> {
     if (!force && this.#now() - this.#checkedAt < RECHECK_MS) return this.#checking ?? Promise.resolve(undefined);
     this.#checkedAt = this.#now();
     const previous = this.state;
     const logouts = this.#logouts;
-    const check = this.#request('session')
+    let reason: string | undefined;
+    const check = this.#request(background ? 'session?background=1' : 'session')
       .then(async (response) => {
-        if (response.status === 401) return undefined;
+        if (response.status === 401) {
+          reason = await response.json().then((body: { reason?: string } | null) => body?.reason, () => undefined);
+          return undefined;
+        }
         return ((await this.#json(response)) as { user: User; expiresAt: number });
       })
       .then(
@@ -259,7 +283,7 @@ export class SessionServerClient extends StateHub {
             this.setState(authenticated(found.user, found.expiresAt));
             if (previous.status !== 'authenticated' && !told) this.#channel?.postMessage({ v: 1, from: this.#tabId, type: 'changed' });
             if (previous.status === 'anonymous') this.emit('login', { user: found.user, remote: true });
-          } else this.#ended(true);
+          } else this.#ended(true, reason);
           return found?.user;
         },
         (error: NetworkError) => {
@@ -273,11 +297,17 @@ export class SessionServerClient extends StateHub {
     return check;
   }
 
-  #ended(remote: boolean): void {
-    const was = this.state.status === 'authenticated';
+  /**
+   * Signed out. Why, as far as this tab knows: the server's reason (it ended the session), `expired`
+   * once the session's end has passed, else `user` (a logout here or in another tab).
+   */
+  #ended(remote: boolean, reason?: string): void {
+    const state = this.state;
     this.#token = undefined;
     this.setState(ANONYMOUS);
-    if (was) this.emit('logout', { reason: 'user', remote });
+    if (state.status === 'authenticated') {
+      this.emit('logout', { reason: reason === 'provider' || reason === 'ended' ? reason : state.expiresAt <= this.#now() ? 'expired' : 'user', remote });
+    }
   }
 
   #request(route: string, method = 'GET'): Promise<Response> {
@@ -300,4 +330,9 @@ export class SessionServerClient extends StateHub {
       throw new NetworkError('network_error', 'session server sent no JSON');
     }
   }
+}
+
+/** Checks a seconds option: a number from `min` up (and below a month, so a timer can hold it). */
+function checkSeconds(name: string, value: unknown, min: number): void {
+  if (!((value as number) >= min && (value as number) < 2e6) || typeof value != 'number') throw new ConfigError(name, `expected seconds (${min} or more)`);
 }

@@ -17,8 +17,12 @@ export interface AuthEvents {
   login: { readonly user: User; readonly remote: boolean };
   /** This tab obtained new tokens with the refresh token (other tabs just adopt them). */
   refresh: { readonly expiresAt: number };
-  /** The session ended: `user` by `logout()`, `expired` when the provider refused to renew it. */
-  logout: { readonly reason: 'user' | 'expired'; readonly remote: boolean };
+  /**
+   * The session ended: `user` by `logout()`, `expired` when the provider refused to renew it (or, in
+   * session-server mode, the session timed out). Session-server mode only: `provider` when the provider
+   * ended it (back-channel logout), `ended` when the app's server did (`endSessions()`).
+   */
+  logout: { readonly reason: 'user' | 'expired' | 'provider' | 'ended'; readonly remote: boolean };
   /**
    * Something degraded without failing the call: storage could not be read or written (blocked, full,
    * IndexedDB missing), so the session lives in this page's memory only; or, in session-server mode,
