@@ -81,6 +81,14 @@ export async function startProvider(options) {
         logoutSource: async (ctx, form) => void (ctx.body = logoutPage(form)),
         postLogoutSuccessSource: async (ctx) => void (ctx.body = loggedOutPage()),
       },
+      // Signing out here posts a logout token to every client that registered a backchannel_logout_uri.
+      backchannelLogout: { enabled: true },
+    },
+    // oidc-provider will not post logout tokens to loopback addresses (its SSRF guard, a dispatcher); the
+    // demo's apps all listen on one. Never do this for a provider on a network.
+    fetch: (url, init) => {
+      delete init.dispatcher;
+      return fetch(url, init);
     },
     renderError: async (ctx, out) => void (ctx.body = errorPage(out)),
   };

@@ -20,6 +20,10 @@ export function sessionServerClient(appOrigin) {
     response_types: ['code'],
     redirect_uris: [`${appOrigin}/auth/callback`],
     post_logout_redirect_uris: [`${appOrigin}/demo/session-server.html`],
+    // Signing out at the provider (or in another app) ends this app's session too; by sid, so only
+    // the sessions of the browser that signed out.
+    backchannel_logout_uri: `${appOrigin}/auth/backchannel-logout`,
+    backchannel_logout_session_required: true,
   };
 }
 
@@ -38,6 +42,7 @@ export function demoSessionServer(config) {
     // Refresh tokens from the local provider need offline_access; the token route hands the page access tokens.
     scope: 'openid profile email offline_access',
     tokenRoute: true,
+    backchannelLogout: true,
     store: config.store ?? memoryStore(),
     ...config.options,
   });

@@ -81,6 +81,30 @@ export function sessionServerCases(sessionStore: 'memory' | 'redis'): void {
       await expect(b.locator('.error')).toHaveCount(0);
     });
 
+    test('signing out at the provider ends the session in every tab within seconds, as a logout by the provider', async ({ context, stack }) => {
+      const a = await context.newPage();
+      const b = await context.newPage();
+      await a.goto(stack.app.origin + PAGE);
+      await signInOnPage(a, 'ada');
+      await b.goto(stack.app.origin + PAGE);
+      await expect(b.locator('.status')).toHaveAttribute('data-status', 'authenticated');
+      // Another tab of the same browser signs out at the provider itself (not through this app): the
+      // provider posts its logout token to the session server, which ends the session.
+      const provider = await context.newPage();
+      await provider.goto(`${stack.provider.issuer}/session/end?client_id=demo-session-server`);
+      const ended = Date.now();
+      await provider.click('button[name=logout]');
+      await provider.waitForLoadState('load');
+      // The app's own API refuses the session at once, whatever the tabs show.
+      expect(await a.evaluate(() => fetch('/api/me').then((r) => r.status))).toBe(401);
+      // The page checks every 5 s (its sessionCheckSeconds): both tabs see it within one period.
+      for (const tab of [a, b]) {
+        await expect(tab.locator('.status')).toHaveAttribute('data-status', 'anonymous', { timeout: 8000 });
+        await expect(tab.locator('ol.log')).toContainText('reason: provider');
+      }
+      expect(Date.now() - ended).toBeLessThan(8000);
+    });
+
     test('a cancelled login comes back as an OAuthError on the page and leaves no session', async ({ page, stack }) => {
       await page.goto(stack.app.origin + PAGE);
       await page.click('text=Sign in');
