@@ -30,8 +30,34 @@ export async function sessionFetch(
   headers.delete('dpop');
   // Read once, so that a retry can send it again (a stream can be read only once).
   const body = request.body ? await request.arrayBuffer() : undefined;
-  const parts = { method: request.method, url, headers, body, signal: request.signal };
+  return sendWithSessionToken(rp, dpop, tokens, { method: request.method, url, headers, body, signal: request.signal }, () => true);
+}
 
+/** One request to a resource server, as {@link sendWithSessionToken} sends it (the token and proof added). */
+export interface ResourceRequest {
+  readonly method: string;
+  readonly url: URL;
+  readonly headers: Headers;
+  /** A buffer can be sent again; a stream only once. */
+  readonly body: ArrayBuffer | ReadableStream<Uint8Array> | undefined;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Sends `parts` with the session's token (`tokens(force)`), answering a DPoP nonce challenge once and
+ * an `invalid_token` challenge with one refresh, as {@link SessionServer.fetch} documents; a retry only
+ * while `replayable()` says the body can be sent again (when it cannot, the tokens are still refreshed,
+ * so the caller's next request carries good ones). Every other response comes back untouched.
+ * @param check - runs with the tokens before anything is sent (e.g. a scope check); may throw.
+ */
+export async function sendWithSessionToken(
+  rp: RelyingParty,
+  dpop: ResolvedDPoP | undefined,
+  tokens: (force: boolean) => Promise<ServerTokens>,
+  parts: ResourceRequest,
+  replayable: () => boolean,
+  check?: (tokens: ServerTokens) => void,
+): Promise<Response> {
   /** A token this server can present: DPoP-bound when DPoP is on (unless Bearer is allowed), not bound when off. */
   const fits = (t: ServerTokens) => (t.tokenType.toLowerCase() === 'dpop' ? dpop !== undefined : dpop === undefined || dpop.allowBearer);
   const usable = async (force: boolean) => {
@@ -43,18 +69,25 @@ export async function sessionFetch(
   };
 
   let current = await usable(false);
+  check?.(current);
   let nonceRetried = false;
   let refreshed = false;
   for (;;) {
     const { response, challenges, proof } = await rp.resourceRequest(current, parts);
     if (response.status !== 401) return response;
-    if (proof && !nonceRetried && response.headers.has('dpop-nonce') && challenges.some((c) => c.scheme === 'dpop' && c.parameters.error === 'use_dpop_nonce')) {
+    const again = replayable();
+    if (again && proof && !nonceRetried && response.headers.has('dpop-nonce') && challenges.some((c) => c.scheme === 'dpop' && c.parameters.error === 'use_dpop_nonce')) {
       // The handle kept the nonce from this answer: the next proof carries it.
       nonceRetried = true;
       await response.body?.cancel().catch(() => undefined);
       continue;
     }
     if (!refreshed && challenges.some((c) => c.parameters.error === 'invalid_token')) {
+      if (!again) {
+        // A refusal ends the session: the caller's next request then gets login_required, not this 401 again.
+        await usable(true).catch(() => undefined);
+        return response;
+      }
       refreshed = true;
       await response.body?.cancel().catch(() => undefined);
       current = await usable(true);

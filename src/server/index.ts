@@ -3,6 +3,7 @@
 export { createSessionServer } from './session-server.js';
 export type { AccessToken, SessionServer } from './session-server.js';
 export type { DPoPServerOption, SessionServerOptions } from './options.js';
+export type { ApiRoute } from './proxy/api-routes.js';
 export type { EndReason, Session, SessionMatch } from './sessions.js';
 export type { RequestLike } from './http-messages.js';
 export { CSRF_HEADER } from './csrf.js';

@@ -4,12 +4,15 @@ import type { Session } from './sessions.js';
 import type { SessionServer } from './session-server.js';
 import { SessionStoreError } from './errors.js';
 import { isSameOriginRequest } from './csrf.js';
+import { isProxiedAnswer } from './proxy/forward.js';
 
 /** The parts of Node's `IncomingMessage` the adapters read. */
 export interface NodeRequest {
   readonly method?: string | undefined;
   readonly url?: string | undefined;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** 2 for an HTTP/2 request (`node:http2`'s compatibility API), whose body no header announces. */
+  readonly httpVersionMajor?: number;
   /** Set by {@link sessionMiddleware}. */
   oidcSession?: Session | undefined;
 }
@@ -34,12 +37,16 @@ export interface NodeResponse {
   readonly headersSent?: boolean;
   /** Called, when present, to drop a connection whose answer broke halfway. */
   destroy?(): unknown;
+  /** Used, when present, to stream a body (a proxied API's answer) instead of buffering it. */
+  write?(chunk: Uint8Array): boolean;
+  /** Used with `write`: `drain` (room to write again) and `close` (the client went away). */
+  once?(event: 'drain' | 'close', listener: () => void): unknown;
+  /** Read at `close`: false means the client left before the answer was complete. */
+  readonly writableFinished?: boolean;
 }
 
 type Next = (error?: unknown) => void;
 
-/** The methods any route serves; `new Request()` is never asked to carry another (it refuses TRACE, CONNECT, TRACK). */
-const SERVED_METHODS = new Set(['GET', 'HEAD', 'POST']);
 
 /**
  * The session server's routes for `http.createServer(...)` or as Express/Connect middleware
@@ -56,17 +63,29 @@ export function nodeHandler(server: SessionServer): (req: NodeRequest, res: Node
     }
     guarded(res, () => {
       const method = req.method ?? 'GET';
-      if (!SERVED_METHODS.has(method)) {
-        const allow = server.allowedMethods(target.pathname);
-        return allow ? reply(res, 405, { error: 'method_not_allowed' }, { allow }) : reply(res, 404, { error: 'not_found' });
-      }
+      // `new Request()` is only ever asked to carry a method a route serves (it refuses TRACE, CONNECT, TRACK).
+      const allow = server.allowedMethods(target.pathname);
+      if (!allow) return reply(res, 404, { error: 'not_found' });
+      if (!allow.split(', ').includes(method)) return reply(res, 405, { error: 'method_not_allowed' }, { allow });
       const headers = requestHeaders(req.headers);
       // Not dropped and carried on: a missing Origin or cookie would change what the routes decide.
       if (!headers) return reply(res, 400, { error: 'invalid_request' });
-      // Only the path and query matter to the routes; the origin is the configured appUrl's. A POST's
-      // body is passed on unread, as a stream: a route reads what it needs, up to its own limit.
-      const body = method === 'POST' ? requestBody(req) : undefined;
-      const request = new Request(`http://localhost${target.pathAndQuery}`, body ? { method, headers, body, duplex: 'half' } as RequestInit : { method, headers });
+      // Only the path and query matter to the routes; the origin is the configured appUrl's. A body is
+      // passed on unread, as a stream: a route reads what it needs, up to its own limit.
+      // HTTP/1.1 frames a body by one of these two fields; without either there is none (RFC 9112 §6.3),
+      // and a request without one stays replayable for a proxied API's retry. HTTP/2 frames it by itself.
+      const framed = headers.has('transfer-encoding') || headers.has('content-length') || (req.httpVersionMajor ?? 1) >= 2;
+      const hasBody = method !== 'GET' && method !== 'HEAD' && framed;
+      const body = hasBody ? requestBody(req) : undefined;
+      if (hasBody && !body && (headers.has('transfer-encoding') || Number(headers.get('content-length')) > 0)) {
+        // A body parser mounted before us read it: forwarding without it would lose the request's data.
+        return reply(res, 500, { error: 'server_error', error_description: 'the request body was read before nodeHandler: mount nodeHandler before body parsers' });
+      }
+      // A client that leaves stops the work done for it (a proxied request upstream, above all).
+      const gone = new AbortController();
+      res.once?.('close', () => res.writableFinished === false && gone.abort());
+      const init = { method, headers, signal: gone.signal, ...(body ? { body, duplex: 'half' } : {}) };
+      const request = new Request(`http://localhost${target.pathAndQuery}`, init as RequestInit);
       server
         .handle(request)
         .then((response) => send(req, res, response))
@@ -124,13 +143,47 @@ function requestHeaders(raw: NodeRequest['headers']): Headers | undefined {
   }
 }
 
+/** Writes `response`, its body streamed chunk by chunk when the response object can (a proxied answer may be long or endless). */
 async function send(req: NodeRequest, res: NodeResponse, response: Response): Promise<void> {
-  const body = req.method === 'HEAD' ? undefined : await response.text();
+  const write = res.write?.bind(res);
+  // Our own answers are small and go whole (with Content-Length); a proxied API's streams.
+  const streamed = write !== undefined && typeof res.once === 'function' && response.body !== null && req.method !== 'HEAD' && isProxiedAnswer(response);
+  const body = streamed || req.method === 'HEAD' ? undefined : await response.text();
   res.statusCode = response.status;
   response.headers.forEach((value, name) => name !== 'set-cookie' && res.setHeader(name, value));
   const cookies = response.headers.getSetCookie();
   if (cookies.length) res.setHeader('set-cookie', cookies);
-  res.end(body);
+  if (!streamed) {
+    await response.body?.cancel().catch(() => undefined);
+    res.end(body);
+    return;
+  }
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  let closed = false;
+  let wake: (() => void) | undefined;
+  res.once!('close', () => {
+    closed = true;
+    wake?.();
+    void reader.cancel().catch(() => undefined);
+  });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || closed) break;
+      // Backpressure: a slow client slows the upstream down instead of filling this process's memory.
+      if (!write(value) && !closed) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          res.once!('drain', resolve);
+        });
+      }
+    }
+    if (!closed) res.end();
+  } catch {
+    // The upstream broke off halfway: the client must not take a cut-off body for a whole one.
+    void reader.cancel().catch(() => undefined);
+    res.destroy?.();
+  }
 }
 
 /** Runs `act`; a throw (a response object refusing a header, a closed socket) ends this answer, not the process. */

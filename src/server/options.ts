@@ -4,6 +4,7 @@ import { maxAgeOf } from './login-params.js';
 import { checkSecrets } from './seal.js';
 import { memoryStore } from './stores/memory.js';
 import type { CookieStore, SessionStore } from './stores/store.js';
+import { resolveApiRoutes, type ApiRoute, type ResolvedApiRoute } from './proxy/api-routes.js';
 
 /** Options of {@link createSessionServer}. */
 export interface SessionServerOptions {
@@ -61,6 +62,13 @@ export interface SessionServerOptions {
    * be ended from outside.
    */
   backchannelLogout?: boolean;
+  /**
+   * Remote APIs the session server proxies (the full backend-for-frontend: the browser never holds a
+   * token). A request to a declared `path` (CSRF header required, as on every route) goes to its
+   * `upstream` with the session's access token (refreshed when due, DPoP-bound with `dpop`) instead of
+   * the browser's cookies; the answer streams back. See {@link ApiRoute}. Needs a server-side store.
+   */
+  apis?: readonly ApiRoute[];
   /**
    * Default `__Host-oidc-session`. Must keep the `__Host-` prefix: browsers then accept the cookie only
    * from this host, `Secure`, with `Path=/`, so a sibling subdomain cannot plant one. Pending logins use
@@ -187,6 +195,7 @@ export interface ResolvedServerOptions {
   readonly absoluteMs: number;
   readonly tokenRoute: boolean;
   readonly backchannelLogout: boolean;
+  readonly apis: readonly ResolvedApiRoute[];
   readonly cookieName: string;
   readonly secureCookies: boolean;
   readonly authorizationParams: Readonly<Record<string, string>>;
@@ -216,6 +225,7 @@ const KNOWN = new Set([
   'requiredAcr', 'sessionCookieSameSite', 'maxSessionsPerUser', 'pushedAuthorizationRequests', 'dpop', 'idTokenSigningAlg', 'leewaySeconds', 'requestTimeoutSeconds', 'storeTimeoutSeconds', 'fetch', 'now',
 ]);
 KNOWN.add('backchannelLogout');
+KNOWN.add('apis');
 
 /** Validates options and applies defaults; throws {@link ConfigError} naming the first bad option. */
 export function resolveServerOptions(input: SessionServerOptions): ResolvedServerOptions {
@@ -257,6 +267,8 @@ export function resolveServerOptions(input: SessionServerOptions): ResolvedServe
   const backchannelLogout = input.backchannelLogout ?? false;
   if (typeof backchannelLogout !== 'boolean') throw new ConfigError('backchannelLogout', 'expected true or false');
   if (backchannelLogout && store.kind === 'cookie') throw new ConfigError('backchannelLogout', 'the stateless cookie store keeps sessions in the browser, where no logout token can end them');
+  const apis = resolveApiRoutes(input.apis, basePath);
+  if (apis.length && store.kind === 'cookie') throw new ConfigError('apis', 'the stateless cookie store keeps no tokens to send to an API');
   const idleMs = seconds('idleTimeoutSeconds', input.idleTimeoutSeconds, 86_400);
   const absoluteMs = seconds('absoluteTimeoutSeconds', input.absoluteTimeoutSeconds, 7 * 86_400);
   const cookieName = text('cookieName', input.cookieName, '__Host-oidc-session');
@@ -309,6 +321,7 @@ export function resolveServerOptions(input: SessionServerOptions): ResolvedServe
     absoluteMs: Math.max(absoluteMs, 0),
     tokenRoute,
     backchannelLogout,
+    apis,
     cookieName,
     // `__Host-` cookies must be Secure; browsers accept Secure cookies from http://localhost too.
     secureCookies: true,

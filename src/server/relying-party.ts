@@ -386,7 +386,7 @@ export class RelyingParty {
    */
   async resourceRequest(
     tokens: Pick<ServerTokens, 'accessToken' | 'tokenType'>,
-    request: { method: string; url: URL; headers: Headers; body: ArrayBuffer | undefined; signal: AbortSignal },
+    request: { method: string; url: URL; headers: Headers; body: ArrayBuffer | ReadableStream<Uint8Array> | undefined; signal: AbortSignal },
   ): Promise<{ response: Response; challenges: oauth.WWWAuthenticateChallenge[]; proof: boolean }> {
     const proof = this.#dpop !== undefined && tokens.tokenType.toLowerCase() === 'dpop';
     try {

@@ -13,6 +13,11 @@ import { RelyingParty, type PendingLogin, type ServerTokens } from './relying-pa
 import { createSealer, type Sealer } from './seal.js';
 import { Sessions, type Session, type SessionMatch } from './sessions.js';
 import { backchannelLogout } from './backchannel/route.js';
+import { matchApiRoute } from './proxy/api-routes.js';
+import { forwardToApi, type ProxyContext } from './proxy/forward.js';
+
+/** What a proxied API path answers to: every method a `Request` can carry (not TRACE, CONNECT or TRACK). */
+const API_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
 const PENDING_LOGIN_SECONDS = 600;
 /** How far in the future a pending login's issue time may be (clocks of several servers disagree a little). */
@@ -34,7 +39,8 @@ export interface AccessToken {
 export interface SessionServer {
   /**
    * Serves the routes under `basePath`: `GET login`, `GET callback`, `GET session`, `POST logout` and,
-   * when enabled, `GET token` and `POST backchannel-logout`. Any other path answers 404.
+   * when enabled, `GET token` and `POST backchannel-logout`; and the proxied paths of `apis` (every
+   * method but TRACE, CONNECT and TRACK), whose answers stream. Any other path answers 404.
    */
   handle(request: Request): Promise<Response>;
   /** True when `pathname` is one of this server's routes (for adapters deciding whether to handle a request). */
@@ -112,7 +118,7 @@ export function createSessionServer(input: SessionServerOptions): SessionServer 
   return {
     cookieName: options.cookieName,
     appOrigin: options.appOrigin,
-    owns: (pathname) => pathname === options.basePath || pathname.startsWith(`${options.basePath}/`),
+    owns: (pathname) => pathname === options.basePath || pathname.startsWith(`${options.basePath}/`) || matchApiRoute(options.apis, pathname) !== undefined,
     allowedMethods: (pathname) => routes.allowedMethods(pathname),
     handle: (request) => routes.handle(request),
     getSession: async (request, responseHeaders) => {
@@ -147,12 +153,28 @@ export function createSessionServer(input: SessionServerOptions): SessionServer 
 }
 
 class Routes {
+  readonly proxy: ProxyContext;
+
   constructor(
     readonly options: ResolvedServerOptions,
     readonly rp: RelyingParty,
     readonly sessions: Sessions,
     readonly pendingSealer: Sealer,
-  ) {}
+  ) {
+    this.proxy = {
+      appOrigin: options.appOrigin,
+      routes: options.apis,
+      rp,
+      dpop: options.dpop,
+      requestedScope: options.scope,
+      session: async (request) => {
+        const found = await sessions.read(sessionCookieOf(request, options));
+        return found && { session: found.session, cookies: found.renewedCookie ? [this.sessionCookie(found.renewedCookie, found.session)] : [] };
+      },
+      tokens: (session, force) => sessions.tokens(session, force),
+      fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    };
+  }
 
   /** Answers every request: nothing a route throws escapes, and the status says whose failure it was (`errorResponse`). */
   async handle(request: Request): Promise<Response> {
@@ -161,6 +183,8 @@ class Routes {
       const allow = this.allowedMethods(url.pathname);
       if (!allow) return json(404, { error: 'not_found' });
       if (!allow.split(', ').includes(request.method)) return json(405, { error: 'method_not_allowed' }, [], { allow });
+      const api = matchApiRoute(this.options.apis, url.pathname);
+      if (api) return await forwardToApi(request, api, this.proxy);
       switch (this.route(url.pathname)) {
         case 'login':
           return await this.login(request, url);
@@ -188,6 +212,7 @@ class Routes {
 
   /** See {@link SessionServer.allowedMethods}. A list, not an object lookup: `constructor` is no route. */
   allowedMethods(pathname: string): string | undefined {
+    if (matchApiRoute(this.options.apis, pathname)) return API_METHODS;
     const route = this.route(pathname);
     if (route === 'logout' || (route === 'backchannel-logout' && this.options.backchannelLogout)) return 'POST';
     return ['login', 'callback', 'session', ...(this.options.tokenRoute ? ['token'] : [])].includes(route) ? 'GET, HEAD' : undefined;
