@@ -66,11 +66,11 @@ export class SessionServerClient extends StateHub {
     super();
     const { sessionServer: base, leewaySeconds = 30, sessionCheckSeconds: every = 30 } = options;
     for (const key of Object.keys(options)) {
-      if (!['sessionServer', 'leewaySeconds', 'sessionCheckSeconds', 'fetch', 'navigate', 'now'].includes(key)) throw new ConfigError(key, 'not an option in session-server mode');
+      if (!['sessionServer', 'leewaySeconds', 'sessionCheckSeconds', 'fetch', 'navigate', 'now'].includes(key)) throw new ConfigError(key, 'unknown option');
     }
     if (every !== false) checkSeconds('sessionCheckSeconds', every, 1);
     this.#checkMs = every ? every * 1000 : 0;
-    if (typeof base !== 'string' || !/^\/[\w\-./]*$/.test(base)) throw new ConfigError('sessionServer', 'expected a path on this origin, such as /auth');
+    if (typeof base !== 'string' || !/^\/[\w\-./]*$/.test(base)) throw new ConfigError('sessionServer', 'expected a path such as /auth');
     checkSeconds('leewaySeconds', leewaySeconds, 0);
     for (const key of ['fetch', 'navigate', 'now'] as const) {
       if (options[key] !== undefined && typeof options[key] !== 'function') throw new ConfigError(key, 'expected a function');
@@ -241,6 +241,22 @@ export class SessionServerClient extends StateHub {
   }
 
   /**
+   * `fetch` for the app's own API calls through the session server's proxy (its `apis` option): the
+   * browser never holds a token, the server attaches it. Adds the CSRF header the proxy requires and
+   * sends the session cookie (same-origin requests only: `credentials: 'same-origin'`). Returns every
+   * response as it is; a 401 also makes this tab ask the server whether its session still stands,
+   * so the state turns `anonymous` if it ended. Already bound.
+   */
+  readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    this.#start();
+    const headers = new Headers(init?.headers ?? (input as Request).headers);
+    headers.set('x-oidc-session', '1');
+    const response = await this.#fetch(input, { ...init, headers, credentials: 'same-origin' });
+    if (response.status === 401) void this.#check(true).catch(() => undefined);
+    return response;
+  };
+
+  /**
    * Ends the session on the server (which revokes the tokens) and goes to the provider's end-session page.
    * @throws {@link ProtocolError} (`insecure_endpoint`) when that page is not an http(s) URL; the session is ended all the same.
    */
@@ -249,9 +265,9 @@ export class SessionServerClient extends StateHub {
     const { redirectTo } = (await this.#json(await this.#request('logout', 'POST'))) as { redirectTo: string };
     this.#logouts++;
     this.#ended(false);
-    this.#channel?.postMessage({ v: 1, from: this.#tabId, type: 'logout', reason: 'user', at: this.#now() });
+    this.#channel?.postMessage({ from: this.#tabId });
     // The provider's end-session endpoint comes from its metadata: never navigate to `javascript:` or `data:`.
-    if (!/^https?:\/\//i.test(redirectTo)) throw new ProtocolError('insecure_endpoint', 'logout: the end-session address is not http(s)');
+    if (!/^https?:\/\//i.test(redirectTo)) throw new ProtocolError('insecure_endpoint', 'end-session URL not http(s)');
     // The server's end-session request carries a `state`: kept to know this logout's return by it.
     this.#mark(new URL(redirectTo).searchParams.get('state') ?? '');
     this.#navigate(redirectTo);
@@ -281,7 +297,7 @@ export class SessionServerClient extends StateHub {
           if (logouts !== this.#logouts) return undefined;
           if (found) {
             this.setState(authenticated(found.user, found.expiresAt));
-            if (previous.status !== 'authenticated' && !told) this.#channel?.postMessage({ v: 1, from: this.#tabId, type: 'changed' });
+            if (previous.status !== 'authenticated' && !told) this.#channel?.postMessage({ from: this.#tabId });
             if (previous.status === 'anonymous') this.emit('login', { user: found.user, remote: true });
           } else this.#ended(true, reason);
           return found?.user;
@@ -314,7 +330,7 @@ export class SessionServerClient extends StateHub {
     return this.#fetch(`${this.#base}/${route}`, {
       method,
       credentials: 'same-origin',
-      headers: { accept: 'application/json', 'x-oidc-session': '1' },
+      headers: { 'x-oidc-session': '1' },
     }).catch(() => Promise.reject(new NetworkError('network_error', 'session server unreachable')));
   }
 
@@ -323,11 +339,11 @@ export class SessionServerClient extends StateHub {
       this.#ended(false);
       throw new LoginRequiredError();
     }
-    if (!response.ok) throw new NetworkError('network_error', `session server answered ${response.status}`);
+    if (!response.ok) throw new NetworkError('network_error', `session server: ${response.status}`);
     try {
       return await response.json();
     } catch {
-      throw new NetworkError('network_error', 'session server sent no JSON');
+      throw new NetworkError('network_error', 'session server: no JSON');
     }
   }
 }
