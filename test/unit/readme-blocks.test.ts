@@ -162,6 +162,8 @@ for (const name of ${JSON.stringify(ssr)}) {
   const { auth, ...rest } = await import('./out/' + name + '.mjs');
   const calls = {};
   for (const call of ['getUser', 'getAccessToken', 'handleRedirect']) calls[call] = await auth[call]().then(() => 'resolved', (e) => e.code);
+  // The session-server-mode block's proxied-API helper goes through auth.fetch.
+  if (rest.loadInventory) calls.loadInventory = await rest.loadInventory().then(() => 'resolved', (e) => e.code);
   out[name] = { exports: Object.keys(rest), window: typeof window, state: auth.state, calls };
 }
 console.log(JSON.stringify(out));`;
@@ -170,7 +172,8 @@ console.log(JSON.stringify(out));`;
 
     it('evaluate without throwing, with no window, and export their client', () => {
       expect(ssr).toEqual(['auth', 'tabs', 'real-provider', 'server-mode', 'dpop', 'par']);
-      for (const name of ssr) expect(results[name], name).toMatchObject({ exports: [], window: 'undefined' });
+      for (const name of ssr) expect(results[name], name).toMatchObject({ exports: name === 'server-mode' ? ['loadInventory'] : [], window: 'undefined' });
+      expect(results['server-mode']!.calls.loadInventory).toBe('browser_required');
     });
 
     const outside = { state: { status: 'loading' }, calls: { getUser: 'browser_required', getAccessToken: 'browser_required', handleRedirect: 'browser_required' } };
@@ -234,6 +237,11 @@ console.log(JSON.stringify({ api: typeof api, headers: typeof api.headers, loadO
         const unsafe = await fetch(`${origin}/api/orders`, { method: 'POST' });
         expect(unsafe.status).toBe(403); // no CSRF header
         expect(await unsafe.json()).toEqual({ error: 'csrf_check_failed' });
+        // The proxied API: the CSRF header first, then a session; nothing goes upstream without both.
+        expect((await fetch(`${origin}/api/inventory/items`)).status).toBe(403);
+        const proxied = await fetch(`${origin}/api/inventory/items`, { headers: { 'x-oidc-session': '1' } });
+        expect(proxied.status).toBe(401);
+        expect(await proxied.json()).toEqual({ error: 'login_required' });
         expect(output).toBe('');
       } finally {
         child.kill();
