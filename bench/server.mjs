@@ -5,9 +5,15 @@
 // process with the session cookie. Configurations are interleaved over rounds (the first mover
 // alternating), so drift in the machine hits both alike. Prints a table, writes
 // bench/results/server.json, and with `--docs` rewrites its section of docs/benchmarks.md.
+// The same run then measures the session server's API proxy (bench/server/proxy-*.mjs): a direct
+// call to a small upstream API, plain reverse proxies in front of it, and the session server's `apis`
+// proxy after a real login, interleaved the same way; bench/results/server-proxy.json and its own
+// section of docs/benchmarks.md.
 // Env: BENCH_ROUNDS (3), BENCH_DURATION (5 s), BENCH_WARMUP (1 s), BENCH_CONNECTIONS (50),
 // BENCH_STORES (memory,redis), BENCH_CPU_PROF (a directory: write each app's V8 CPU profile there),
-// BENCH_DIST (measure another build's output directory instead of dist/, e.g. an older commit's).
+// BENCH_DIST (measure another build's output directory instead of dist/, e.g. an older commit's),
+// BENCH_SECTIONS (session,proxy: which parts to run), BENCH_PROBE_REQUESTS (2000 one-at-a-time
+// requests per proxy sample, for the added latency).
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -17,6 +23,9 @@ import { killAll, startApp } from './server/apps.mjs';
 import { measure } from './server/load.mjs';
 import { loginCookie } from './server/login.mjs';
 import { LABELS, rewriteDocs, summarize, textTable, verdicts } from './server/report.mjs';
+import { PROXY_CONFIGS, PROXY_LABELS, startProxyConfig } from './server/proxy-apps.mjs';
+import { measureProxy } from './server/proxy-load.mjs';
+import { proxyTextTable, proxyVerdicts, rewriteProxyDocs, summarizeProxy } from './server/proxy-report.mjs';
 import { snapshotDist } from './server/snapshot.mjs';
 
 const settings = {
@@ -27,6 +36,17 @@ const settings = {
   pipelining: 1,
   stores: (process.env.BENCH_STORES ?? 'memory,redis').split(',').filter((s) => s === 'memory' || s === 'redis'),
   order: 'per round and store: oidc-session then express-session, swapped every other round',
+};
+const sections = (process.env.BENCH_SECTIONS ?? 'session,proxy').split(',');
+const proxySettings = {
+  rounds: settings.rounds,
+  durationSeconds: settings.durationSeconds,
+  warmupSeconds: settings.warmupSeconds,
+  connections: settings.connections,
+  pipelining: settings.pipelining,
+  probeRequests: Number(process.env.BENCH_PROBE_REQUESTS ?? 2000),
+  order: `per round: ${PROXY_CONFIGS.join(', ')}, rotated by one each round`,
+  request: 'GET /api/orders/42 with the session cookie and x-oidc-session: 1 (direct: GET /v1/42 with a Bearer token)',
 };
 const cpuProfDir = process.env.BENCH_CPU_PROF;
 const root = new URL('../', import.meta.url);
@@ -71,7 +91,7 @@ async function main() {
   snapshot = await snapshotDist(process.env.BENCH_DIST);
   const port = await freePort();
   const appOrigin = `http://localhost:${port}`;
-  if (settings.stores.includes('redis')) redis = await startRedis();
+  if (sections.includes('session') && settings.stores.includes('redis')) redis = await startRedis();
   provider = await startProvider({
     redirectUris: [],
     postLogoutRedirectUris: [],
@@ -93,7 +113,7 @@ async function main() {
   if (cpuProfDir) await mkdir(cpuProfDir, { recursive: true });
 
   const samples = {};
-  for (let round = 0; round < settings.rounds; round++) {
+  for (let round = 0; round < (sections.includes('session') ? settings.rounds : 0); round++) {
     for (const store of settings.stores) {
       const order = round % 2 === 0 ? ['oidc-session', 'express-session'] : ['express-session', 'oidc-session'];
       for (const library of order) {
@@ -109,12 +129,41 @@ async function main() {
       }
     }
   }
+  const oidc = { serverEntry: snapshot.entry, issuer: provider.issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, secret: SECRET };
+  const proxySamples = sections.includes('proxy') ? await proxyRounds({ port, appOrigin, oidc }) : undefined;
+  return { samples: sections.includes('session') ? samples : undefined, proxySamples };
+}
+
+/** The proxy section: one upstream API for all of it; in front of it, one configuration at a time. */
+async function proxyRounds({ port, appOrigin, oidc }) {
+  const upstreamPort = await freePort();
+  const upstreamApi = await startApp('upstream-api', { port: upstreamPort }, { cpuProfDir });
+  const upstream = `http://127.0.0.1:${upstreamPort}/v1`;
+  const samples = {};
+  try {
+    for (let round = 0; round < proxySettings.rounds; round++) {
+      const order = PROXY_CONFIGS.map((_, i) => PROXY_CONFIGS[(i + round) % PROXY_CONFIGS.length]);
+      for (const name of order) {
+        const config = await startProxyConfig(name, { port, appOrigin, upstream, cpuProfDir, oidc });
+        try {
+          const sample = await measureProxy({ url: config.url, headers: config.headers, ...proxySettings });
+          (samples[name] ??= []).push(sample);
+          console.log(`proxy round ${round + 1}/${proxySettings.rounds}  ${PROXY_LABELS[name].padEnd(34)} ${String(Math.round(sample.rps)).padStart(6)} req/s  p50 ${sample.p50} ms  p99 ${sample.p99} ms  one request p50 ${sample.probeP50} µs  p99 ${sample.probeP99} µs`);
+        } finally {
+          await config.stop();
+        }
+      }
+    }
+  } finally {
+    await upstreamApi.stop();
+  }
   return samples;
 }
 
 let samples;
+let proxySamples;
 try {
-  samples = await main();
+  ({ samples, proxySamples } = await main());
 } catch (error) {
   console.error(`\nbench:server failed: ${error instanceof Error ? error.message : error}`);
   process.exitCode = 1;
@@ -154,6 +203,31 @@ if (samples) {
   if (process.argv.includes('--docs')) {
     await rewriteDocs(new URL('docs/benchmarks.md', root), report);
     console.log('Rewrote the session-server section of docs/benchmarks.md');
+  }
+}
+
+if (proxySamples) {
+  const report = {
+    date: new Date().toISOString(),
+    command: 'npm run bench:server',
+    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
+    node: process.version,
+    loadAverage,
+    versions: { autocannon: await versionOf('autocannon') },
+    build,
+    settings: proxySettings,
+    results: summarizeProxy(proxySamples),
+  };
+  const s = proxySettings;
+  console.log(`\nAPI proxy: ${s.request}; ${s.connections} connections, pipelining ${s.pipelining}, ${s.warmupSeconds} s warm-up + ${s.durationSeconds} s, then ${s.probeRequests} requests one at a time; medians of ${s.rounds} rounds\n`);
+  console.log(proxyTextTable(report.results));
+  console.log(`\n${proxyVerdicts(report.results).join('\n')}`);
+  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+  await writeFile(new URL('./results/server-proxy.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+  console.log('\nWrote bench/results/server-proxy.json');
+  if (process.argv.includes('--docs')) {
+    await rewriteProxyDocs(new URL('docs/benchmarks.md', root), report);
+    console.log('Rewrote the API-proxy section of docs/benchmarks.md');
   }
 }
 process.exit();
