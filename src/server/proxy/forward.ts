@@ -101,12 +101,12 @@ export async function forwardToApi(request: Request, route: ResolvedApiRoute, co
       : await context.fetch(target.href, { method: request.method, headers, body: parts.body ?? null, redirect: 'manual', signal, ...(body.stream ? { duplex: 'half' } : {}) } as RequestInit);
   } catch (error) {
     if (error instanceof ProxyRefusal) return error.response;
+    // The session layer's own failures (the store, the provider, a session that cannot go on) are the
+    // caller's to map, whenever they happen; anything else is the way to the upstream failing.
+    if (isAuthError(error) || error instanceof SessionStoreError) throw error;
     if (body.failed() === 'too large') return json(413, { error: 'body_too_large' });
     if (body.failed() === 'unreadable') return json(400, { error: 'invalid_request', error_description: 'the request body broke off' });
     if (deadline.signal.aborted) return json(504, { error: 'upstream_timeout' });
-    // The session layer's own failures (the store, the provider, a session that cannot go on) are the
-    // caller's to map; anything else is the way to the upstream failing.
-    if (isAuthError(error) || error instanceof SessionStoreError) throw error;
     return json(502, { error: 'upstream_unavailable' });
   } finally {
     clearTimeout(timer);
