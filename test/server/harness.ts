@@ -219,6 +219,22 @@ export async function storeKey(sessionId: string, entry: 's' | 't' | 'l' = 's', 
   return `${entry}:${handle}`;
 }
 
+/**
+ * The Redis key `redisStore()` keeps a store key under: `<prefix><kind>:{<h>}`, the hash tag putting a
+ * session's entries in one Cluster slot.
+ */
+export function redisKey(key: string, prefix = 'oidc-session:'): string {
+  const colon = key.indexOf(':');
+  return `${prefix}${key.slice(0, colon + 1)}{${key.slice(colon + 1)}}`;
+}
+
+/** The store key of a Redis key `redisStore()` wrote (the inverse of {@link redisKey}); throws on any other shape. */
+export function storeKeyOf(redisKeyName: string, prefix = 'oidc-session:'): string {
+  const match = redisKeyName.startsWith(prefix) ? /^([^:{}]*:)\{([^{}]*)\}$/.exec(redisKeyName.slice(prefix.length)) : null;
+  if (!match) throw new Error(`not a key redisStore() writes: ${redisKeyName}`);
+  return `${match[1]}${match[2]}`;
+}
+
 /** The tokens a session keeps in a store, opened with the test secret (`get` reads the raw store entry). */
 export async function storedTokens(get: (key: string) => Promise<string | null | undefined>, sessionId: string): Promise<ServerTokens | undefined> {
   const key = await storeKey(sessionId, 't');

@@ -86,6 +86,14 @@ describe('bad options are refused, naming the option', () => {
       expect(() => redisStore({ client } as never)).toThrow(expect.objectContaining({ name: 'ConfigError', option: 'client' }));
     }
   });
+
+  test('redisStore with a prefix that would set the Cluster hash tag of every key', () => {
+    const client = { sendCommand: async () => null };
+    for (const prefix of ['{app}:', 'app{', 1, ['a']]) {
+      expect(() => redisStore({ client, prefix } as never)).toThrow(expect.objectContaining({ name: 'ConfigError', option: 'prefix' }));
+    }
+    expect(() => redisStore({ client, prefix: 'app}:' })).not.toThrow();
+  });
 });
 
 describe('good options are accepted', () => {

@@ -4,7 +4,7 @@ import { Redis as IORedis } from 'ioredis';
 import { cookieStore, memoryStore, redisStore, type CookieStore, type SessionStore } from '../../src/server/index.js';
 import { startRedis } from '../support/redis-server.mjs';
 import { afterAll, beforeAll } from 'vitest';
-import { redisClient, startWorld, type World, type WorldConfig } from './harness.js';
+import { redisClient, redisKey, startWorld, storeKeyOf, type World, type WorldConfig } from './harness.js';
 
 export type StoreKind = 'memory' | 'redis' | 'ioredis' | 'cookie';
 
@@ -56,9 +56,9 @@ export async function openStore(kind: StoreKind, options: { redisUrl?: string; n
     return {
       kind,
       store: redisStore({ client }),
-      raw: async (key) => (await client.get(`oidc-session:${key}`)) ?? undefined,
-      put: async (key, value, ttlMs = 3_600_000) => void (await client.set(`oidc-session:${key}`, value, { PX: ttlMs })),
-      keys: async () => (await client.keys('oidc-session:*')).map((key) => key.slice('oidc-session:'.length)),
+      raw: async (key) => (await client.get(redisKey(key))) ?? undefined,
+      put: async (key, value, ttlMs = 3_600_000) => void (await client.set(redisKey(key), value, { PX: ttlMs })),
+      keys: async () => (await client.keys('oidc-session:*')).map((key) => storeKeyOf(key)),
       close: async () => void client.destroy(),
     };
   }
@@ -69,9 +69,9 @@ export async function openStore(kind: StoreKind, options: { redisUrl?: string; n
   return {
     kind,
     store: redisStore({ client }),
-    raw: async (key) => (await client.get(`oidc-session:${key}`)) ?? undefined,
-    put: async (key, value, ttlMs = 3_600_000) => void (await client.set(`oidc-session:${key}`, value, 'PX', ttlMs)),
-    keys: async () => (await client.keys('oidc-session:*')).map((key) => key.slice('oidc-session:'.length)),
+    raw: async (key) => (await client.get(redisKey(key))) ?? undefined,
+    put: async (key, value, ttlMs = 3_600_000) => void (await client.set(redisKey(key), value, 'PX', ttlMs)),
+    keys: async () => (await client.keys('oidc-session:*')).map((key) => storeKeyOf(key)),
     close: async () => void client.disconnect(),
   };
 }
