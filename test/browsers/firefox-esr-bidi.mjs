@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // Playwright starts this file as its Firefox (the `moz-firefox` channel with this executablePath). It
 // starts Debian's firefox-esr with the same arguments and stands between the two on the WebDriver BiDi
-// socket, for one reason: Playwright 1.65 sends `emulation.setMediaFeaturesOverride` when it creates
-// every context and page, and Firefox 153 ESR answers "unknown command", which fails context creation.
-// The command only emulates `prefers-color-scheme`, which no test uses. Every command still reaches
+// socket, for one reason: Playwright 1.65 sends set-up commands that older ESR releases answer with
+// "unknown command", which fails the launch or every new context. Firefox 153 ESR lacks
+// `emulation.setMediaFeaturesOverride` (it only emulates `prefers-color-scheme`, which no test uses);
+// Firefox 140 ESR, which Debian ships today, lacks more of them: `network.addDataCollector` (keeps
+// response bodies for `response.body()`, which no test reads), `browser.setDownloadBehavior` (no test
+// downloads), and the screen, locale and time-zone emulation commands (Playwright sends its default
+// en-US locale; no test emulates a screen, locale or time zone). Every command still reaches
 // Firefox; only an "unknown command" answer to a tolerated method is turned into an empty success, so
 // once Firefox implements the method, the shim changes nothing. No file in node_modules is touched.
 import { spawn } from 'node:child_process';
@@ -11,7 +15,15 @@ import { WebSocket, WebSocketServer } from 'ws';
 
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 /** BiDi methods Firefox ESR may not know yet, that Playwright sends whatever the test asks for. */
-const TOLERATED = new Set(['emulation.setMediaFeaturesOverride']);
+const TOLERATED = new Set([
+  'emulation.setMediaFeaturesOverride',
+  'emulation.setScreenSettingsOverride',
+  'emulation.setScreenOrientationOverride',
+  'emulation.setLocaleOverride',
+  'emulation.setTimezoneOverride',
+  'network.addDataCollector',
+  'browser.setDownloadBehavior',
+]);
 const LISTENING = /WebDriver BiDi listening on (ws:\/\/\S+)/;
 
 const firefox = spawn(FIREFOX, process.argv.slice(2), { stdio: ['ignore', 'pipe', 'pipe'] });
