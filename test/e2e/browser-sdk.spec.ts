@@ -10,13 +10,14 @@ import {
   type Build,
 } from './fixtures.js';
 import { goBack } from '../support/history.js';
+import { addressBar } from '../support/page-checks.js';
 
 for (const build of Object.keys(BUILDS) as Build[]) {
   test.describe(`${build} build`, () => {
     test('signs in through the provider login form and cleans the address bar', async ({ page, stack }) => {
       const result = await signIn(page, stack, build, 'ada');
       expect(result).toEqual({ ok: true, sub: 'ada', returnTo: BUILDS[build] });
-      const url = new URL(page.url());
+      const url = (await addressBar(page));
       expect([...url.searchParams.keys()]).toEqual([]);
       expect(url.hash).toBe('');
       const state = await page.evaluate(() => (window as any).client.state);
@@ -77,7 +78,7 @@ for (const build of Object.keys(BUILDS) as Build[]) {
       expect(result).toMatchObject({ ok: false, name: 'OAuthError', code: 'oauth_error', error: 'access_denied', isAuthError: true });
       expect(stack.provider.count('token', 'authorization_code')).toBe(codeRedemptions);
       expect(await storedSession(page)).toBeNull();
-      expect(new URL(page.url()).search).toBe('');
+      expect((await addressBar(page)).search).toBe('');
       expect(await page.evaluate(() => (window as any).client.state.status)).toBe('anonymous');
     });
 
@@ -101,7 +102,7 @@ for (const build of Object.keys(BUILDS) as Build[]) {
       expect(result.message).not.toContain(tampered.searchParams.get('code'));
       expect(stack.provider.count('token', 'authorization_code')).toBe(redemptions);
       expect(await storedSession(page)).toBeNull();
-      expect(new URL(page.url()).search).toBe('');
+      expect((await addressBar(page)).search).toBe('');
 
       await page.goto(genuine);
       await page.waitForFunction(() => (window as any).harnessReady === true);
@@ -125,7 +126,7 @@ for (const build of Object.keys(BUILDS) as Build[]) {
       expect(stack.provider.count('token', 'authorization_code')).toBe(redemptions);
       expect(await storedSession(page)).toEqual(session);
       expect(await page.evaluate(() => (window as any).client.state.status)).toBe('authenticated');
-      expect(new URL(page.url()).search).toBe('');
+      expect((await addressBar(page)).search).toBe('');
 
       // Back to the callback entry in history: the same outcome.
       await goBack(page, 'harnessReady');

@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.js';
+import { addressBar } from '../support/page-checks.js';
 
 /**
  * Records, in the page, the lifetime card's text at the moment the status changes: a MutationObserver
@@ -32,7 +33,7 @@ for (const [label, path] of [['npm build', '/demo/'], ['CDN build', '/demo/cdn.h
     await expect(page.locator('section h2').nth(1)).toHaveText('Access token lifetime');
     await expect(page.locator('dl')).toContainText('Grace Hopper');
     await expect(page.locator('dl')).toContainText('grace.hopper@example.com');
-    expect(new URL(page.url()).search).toBe('');
+    expect((await addressBar(page)).search).toBe('');
 
     await page.click('text=Get access token');
     await expect(page.locator('code.token')).toContainText('(current');
@@ -51,7 +52,7 @@ for (const [label, path] of [['npm build', '/demo/'], ['CDN build', '/demo/cdn.h
     // Back from the provider with its `state`: recognised as the logout return, no error, clean URL.
     await expect(page.locator('ol.log')).toContainText('back from the provider: signed out');
     await expect(page.locator('ol.log .error')).toHaveCount(0);
-    await expect.poll(() => new URL(page.url()).search).toBe('');
+    await expect.poll(async () => (await addressBar(page)).search).toBe('');
     // A long event log scrolls inside its card rather than being clipped or stretching the page.
     await page.evaluate(() => {
       const log = document.querySelector('ol.log') as HTMLElement;

@@ -3,6 +3,7 @@
 // memory store (session-server.spec.ts) and a real Redis server (session-server-redis.spec.ts).
 import type { Page } from '@playwright/test';
 import { everythingStored, expect, test } from './fixtures.js';
+import { addressBar } from '../support/page-checks.js';
 
 const PAGE = '/demo/session-server.html';
 
@@ -52,7 +53,7 @@ export function sessionServerCases(sessionStore: 'memory' | 'redis'): void {
       await page.click('button[name=logout]');
       await expect(page.locator('.status')).toHaveAttribute('data-status', 'anonymous');
       // Back from the provider on a clean page: nothing left in the address bar, nothing reported.
-      expect(new URL(page.url()).search).toBe('');
+      expect((await addressBar(page)).search).toBe('');
       await expect(page.locator('.error')).toHaveCount(0);
       expect(stack.provider.count('revocation')).toBe(revocations + 1);
       expect((await page.context().cookies(stack.app.origin)).find((c) => c.name === '__Host-oidc-session')).toBeUndefined();
@@ -77,7 +78,7 @@ export function sessionServerCases(sessionStore: 'memory' | 'redis'): void {
       await b.click('button[name=logout]');
       await b.waitForLoadState('load');
       await expect(b.locator('.status')).toHaveAttribute('data-status', 'anonymous');
-      expect(new URL(b.url()).search).toBe('');
+      expect((await addressBar(b)).search).toBe('');
       await expect(b.locator('.error')).toHaveCount(0);
     });
 
@@ -112,7 +113,7 @@ export function sessionServerCases(sessionStore: 'memory' | 'redis'): void {
       await expect(page.locator('ol.log')).toContainText('OAuthError (oauth_error: access_denied)');
       // Shown as an error: what the logout cases expect none of.
       await expect(page.locator('.error')).toHaveCount(1);
-      expect(new URL(page.url()).search).toBe('');
+      expect((await addressBar(page)).search).toBe('');
       await expect(page.locator('.status')).toHaveAttribute('data-status', 'anonymous');
     });
   });

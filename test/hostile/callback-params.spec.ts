@@ -1,4 +1,5 @@
 import { URL_SECRETS, expect, expectRejectClean, login, misbehave, openApp, stateOf, test } from './fixtures.js';
+import { addressBar } from '../support/page-checks.js';
 
 // K. The callback URL by class, end to end (unit tables: test/unit/callback-params.test.ts):
 // RFC 6749 §3.1 "Request and response parameters MUST NOT be included more than once"; no response
@@ -57,11 +58,11 @@ for (const [label, alter, failure] of outcomes) {
     const result = await login(page, world);
     if (failure) expect(result).toMatchObject({ ok: false, ...failure });
     else expect(result).toMatchObject({ ok: true, sub: 'alice' });
-    const left = new URL(page.url());
+    const left = (await addressBar(page));
     for (const name of URL_SECRETS) expect(left.searchParams.has(name), `?${name} left`).toBe(false);
     expect(left.hash).toBe('');
     expect(left.search).toBe(`?${APP_QUERY}`);
-    expect(page.url()).not.toContain('planted');
+    expect((await addressBar(page)).href).not.toContain('planted');
   });
 }
 

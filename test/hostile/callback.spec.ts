@@ -1,5 +1,6 @@
 import { expect, expectRejectClean, login, misbehave, openApp, stateOf, storedText, test } from './fixtures.js';
 import { goBack } from '../support/history.js';
+import { addressBar } from '../support/page-checks.js';
 
 // A. Authorization response (callback) and K. callback URL parsing.
 
@@ -8,7 +9,7 @@ test('baseline: a correct provider signs the user in (the suite can tell good fr
   expect(result).toMatchObject({ ok: true, sub: 'alice' });
   expect(world.op.count('token', 'authorization_code')).toBe(1);
   expect((await stateOf(page)).status).toBe('authenticated');
-  expect(new URL(page.url()).search).toBe('');
+  expect((await addressBar(page)).search).toBe('');
 });
 
 test('AR-01 state mismatch: refused before any token request, the pending login untouched', async ({ page, world }) => {
@@ -83,7 +84,7 @@ test('AR-04 callback replay: refused locally, the session kept, the code redeeme
     expect(await page.evaluate(() => (window as any).callbackResult)).toMatchObject(expected);
     expect(world.op.count('token', 'authorization_code')).toBe(1);
     expect(await page.evaluate(() => sessionStorage.getItem('oidc-session:v1:spa:session'))).toBe(session);
-    expect(new URL(page.url()).search).toBe('');
+    expect((await addressBar(page)).search).toBe('');
   }
   expect(await page.evaluate(() => JSON.stringify(Object.entries(sessionStorage)))).not.toContain('codeVerifier');
 });
@@ -247,7 +248,7 @@ test.describe('FZ-02 fragment versus query', () => {
     misbehave(world.op, { callback: (url) => `${url.href}#state=X&access_token=planted-token` });
     const result = await login(page, world);
     expect(result).toMatchObject({ ok: true, sub: 'alice' });
-    expect(new URL(page.url()).hash).toBe('');
+    expect((await addressBar(page)).hash).toBe('');
     expect(await storedText(page)).not.toContain('planted-token');
   });
 });

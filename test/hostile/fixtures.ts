@@ -1,7 +1,7 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import type { HostileProvider, Scenario } from './provider.js';
 import { startHostileWorld, type HostileWorld } from './server.js';
-import { expectFailedRequests, pageErrorsFixture, storedText } from '../support/page-checks.js';
+import { expectFailedRequests, pageErrorsFixture, storedText, addressBar } from '../support/page-checks.js';
 
 export { expectFailedRequests, storedText };
 
@@ -101,7 +101,7 @@ export async function expectRejectClean(
   const state = await stateOf(page);
   if (options.previousSub) expect(state.user?.sub).toBe(options.previousSub);
   else expect(state.status).toBe('anonymous');
-  const url = new URL(page.url());
+  const url = (await addressBar(page));
   for (const name of URL_SECRETS) expect(url.searchParams.has(name), `?${name} left in the address bar`).toBe(false);
   expect(url.hash).toBe('');
   expect(world.evil.hits, 'requests reaching evil.test').toEqual([]);

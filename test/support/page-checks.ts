@@ -21,10 +21,29 @@ export function expectFailedRequests(): void {
   test.info().annotations.push({ type: EXPECTS_FAILED_REQUESTS });
 }
 
+/**
+ * Firefox 140 ESR reports, over WebDriver BiDi, a "Permission denied to access property "length""
+ * error with no stack frame at all when a cross-origin frame posts a message to a page Playwright
+ * watches. No listener of the page threw it (measured: every `message` listener wrapped in a
+ * try/catch saw nothing) and a script error of the page always has a frame in its stack, so exactly
+ * this message with an empty stack is the driver's realm, not the page's. Firefox 153 does not report it.
+ */
+function isBidiRealmNoise(error: Error): boolean {
+  if (FIREFOX_ERROR_PAGE_CSP.test(`${error.name}: ${error.message}`)) return true;
+  return error.message === 'Permission denied to access property "length"' && !/@|:\d+:\d+|\bat /.test((error.stack ?? '').split('\n').slice(1).join('\n').replace(/^undefined$/, ''));
+}
+
+/**
+ * Firefox 140 ESR's own error page (shown in a frame the provider refused with X-Frame-Options or
+ * frame-ancestors) has the policy `default-src chrome:`, which no page of ours or the provider's
+ * sends; the driver's script evaluation there is what it blocks, reported as the page's error.
+ */
+const FIREFOX_ERROR_PAGE_CSP = /^Content-Security-Policy: .* violates the following directive: “default-src chrome:”/;
+
 /** Collects errors thrown in every page of `context` (current and future); call `check()` at the end. */
 export function watchPageErrors(context: BrowserContext) {
   const errors: string[] = [];
-  const watch = (page: Page) => page.on('pageerror', (error) => errors.push(`${page.url()}: ${error}`));
+  const watch = (page: Page) => page.on('pageerror', (error) => !isBidiRealmNoise(error) && errors.push(`${page.url()}: ${error}`));
   context.pages().forEach(watch);
   context.on('page', watch);
   const check = (testInfo: TestInfo) => {
@@ -71,4 +90,13 @@ export function storedText(page: Page): Promise<string> {
     for (const name of await caches.keys()) parts.push(`cache:${name}`);
     return parts.join('\n');
   });
+}
+
+/**
+ * The page's address as its document sees it (`location.href`). Playwright's `page.url()` follows
+ * `history.replaceState` only where the browser reports it: over WebDriver BiDi, Firefox 140 ESR does
+ * not, so `page.url()` there still shows the callback's `?code=…` after the SDK removed it.
+ */
+export async function addressBar(page: Page): Promise<URL> {
+  return new URL(await page.evaluate(() => location.href));
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readmeAppFiles, withTestProvider } from '../../support/readme-blocks.js';
 import { confirmProviderLogout, expect, fillProviderLogin, frameworkTest } from '../support/app-fixture.js';
+import { addressBar } from '../../support/page-checks.js';
 
 const files = readmeAppFiles();
 for (const name of ['auth.ts', 'main.ts', 'script-tag.html']) if (!files[name]) throw new Error(`README has no readme-app block for ${name}`);
@@ -52,7 +53,7 @@ npm('the npm quick start: sign in, call an API with the token, sign out, every U
   await fillProviderLogin(page, stack, baseUrl);
   // handleRedirect() completed the login on /callback, and main.ts went to login's returnTo.
   await page.waitForURL((url) => url.pathname === '/account');
-  expect(new URL(page.url()).search).toBe('');
+  expect((await addressBar(page)).search).toBe('');
   await expect(page.locator('body')).toHaveAttribute('data-auth', 'authenticated');
 
   let authorization: string | undefined;
@@ -69,7 +70,7 @@ npm('the npm quick start: sign in, call an API with the token, sign out, every U
   await confirmProviderLogout(page, stack, baseUrl);
   await expect(page.locator('body')).toHaveAttribute('data-auth', 'anonymous');
   // The provider's state came back with the logout, and handleRedirect() took it away: no error.
-  await expect.poll(() => new URL(page.url()).search).toBe('');
+  await expect.poll(async () => (await addressBar(page)).search).toBe('');
   expect(warnings).toEqual([]);
 });
 
@@ -83,10 +84,10 @@ cdn('the script tag quick start: sign in and out on one page, the address bar cl
   await page.getByRole('button', { name: 'Sign in' }).click();
   await fillProviderLogin(page, stack, baseUrl);
   await expect(page.locator('body')).toHaveAttribute('data-auth', 'authenticated');
-  expect(new URL(page.url()).search).toBe('');
+  expect((await addressBar(page)).search).toBe('');
   await page.getByRole('button', { name: 'Sign out' }).click();
   await confirmProviderLogout(page, stack, baseUrl);
   await expect(page.locator('body')).toHaveAttribute('data-auth', 'anonymous');
-  await expect.poll(() => new URL(page.url()).search).toBe('');
+  await expect.poll(async () => (await addressBar(page)).search).toBe('');
   expect(warnings).toEqual([]);
 });

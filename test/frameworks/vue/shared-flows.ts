@@ -6,6 +6,7 @@
 //   #orders → #orders-result  getAccessToken(), showing the token's last characters
 import type { Page } from '@playwright/test';
 import { confirmProviderLogout, expect, fillProviderLogin, type frameworkTest } from '../support/app-fixture.js';
+import { addressBar } from '../../support/page-checks.js';
 
 type FrameworkTest = ReturnType<typeof frameworkTest>;
 
@@ -59,7 +60,7 @@ export function browserModeFlows(test: FrameworkTest, framework: string): void {
     await page.click('#logout');
     await confirmProviderLogout(page, stack, baseUrl);
     await expect(page.locator('#status')).toHaveAttribute('data-status', 'anonymous');
-    expect(new URL(page.url()).search).toBe('');
+    expect((await addressBar(page)).search).toBe('');
     expect(page.url()).toBe(baseUrl);
     await expect(page.locator('#error')).toHaveCount(0);
     await expect(page.locator('#user-sub')).toHaveText('');
@@ -141,7 +142,7 @@ export function sessionServerModeFlows(test: FrameworkTest, framework: string): 
     await page.click('#logout');
     await confirmProviderLogout(page, stack, baseUrl);
     await expect(page.locator('#status')).toHaveAttribute('data-status', 'anonymous');
-    expect(new URL(page.url()).search).toBe('');
+    expect((await addressBar(page)).search).toBe('');
     await expect(page.locator('#error')).toHaveCount(0);
   });
 }
