@@ -121,6 +121,16 @@ async function expectStillPending(app: Page, world: HostileWorld, login: Pending
   expect(await app.evaluate(() => JSON.stringify([Object.entries(sessionStorage), Object.entries(localStorage)]))).not.toContain('forged-access-token');
 }
 
+/**
+ * Firefox 140 ESR driven by Playwright 1.65 over WebDriver BiDi: a popup that went to another site
+ * (op.test) and comes back to its opener's (rp.test) gets the callback document, answered in full,
+ * and never parses it (readyState stays "loading", no script runs), so it cannot hand the login
+ * over. Measured here: same-site popups (test/popup-e2e) and COOP-separated ones complete in it, and
+ * Chromium (and Firefox 153) complete these. The SDK's code never runs in that stalled document.
+ */
+const STALLED_CROSS_SITE_POPUP = 'Firefox 140 ESR over BiDi never parses a popup document that came back from another site';
+const stallsCrossSitePopups = (browserName: string, version: string) => browserName === 'firefox' && Number.parseInt(version, 10) < 141;
+
 /** The genuine popup then completes the login, as alice, with one code redemption: the legitimate one. */
 async function expectGenuineLoginCompletes(app: Page, world: HostileWorld, login: PendingLogin): Promise<void> {
   const genuine = providerAnswer(world, login, 'alice');
@@ -179,7 +189,8 @@ function attackerPagesOnly(world: HostileWorld, paths: string[]): void {
   world.evil.hits.length = 0;
 }
 
-test('AR-13 evil.test windows holding the app window (its opener, a frame in it, a window it opened) post forged callbacks and tokens: ignored, the genuine popup completes', async ({ page, world }) => {
+test('AR-13 evil.test windows holding the app window (its opener, a frame in it, a window it opened) post forged callbacks and tokens: ignored, the genuine popup completes', async ({ page, world, browser, browserName }) => {
+  test.fixme(stallsCrossSitePopups(browserName, browser.version()), STALLED_CROSS_SITE_POPUP);
   // The app was opened by evil.test: its opener, with a handle on it.
   await page.goto(`${world.evil.origin}/opener`);
   const [app] = await Promise.all([page.waitForEvent('popup'), page.evaluate((url) => void ((window as any).app = window.open(url)), `${world.app}${APP}`)]);
@@ -207,7 +218,8 @@ test('AR-13 evil.test windows holding the app window (its opener, a frame in it,
   expect(attackerHits(world), 'requests reaching evil.test').toEqual([]);
 });
 
-test('AR-13 a window of the app’s own origin that is not the popup (the app itself, a same-origin frame, another window) posts a valid callback: ignored (event.source)', async ({ page, world }) => {
+test('AR-13 a window of the app’s own origin that is not the popup (the app itself, a same-origin frame, another window) posts a valid callback: ignored (event.source)', async ({ page, world, browser, browserName }) => {
+  test.fixme(stallsCrossSitePopups(browserName, browser.version()), STALLED_CROSS_SITE_POPUP);
   await openPopupApp(page, world);
   const login = await startPopupLogin(page, world);
   // Exactly what the genuine callback page would post, for the live state, with a code the provider redeems.
@@ -226,7 +238,8 @@ test('AR-13 a window of the app’s own origin that is not the popup (the app it
   await expectGenuineLoginCompletes(page, world, login);
 });
 
-test('AR-13 the popup itself, navigated to evil.test, posts forged callbacks: ignored (event.origin); back at the app’s callback it completes', async ({ page, world }) => {
+test('AR-13 the popup itself, navigated to evil.test, posts forged callbacks: ignored (event.origin); back at the app’s callback it completes', async ({ page, world, browser, browserName }) => {
+  test.fixme(stallsCrossSitePopups(browserName, browser.version()), STALLED_CROSS_SITE_POPUP);
   await openPopupApp(page, world);
   const login = await startPopupLogin(page, world);
   // The provider (or a redirect on the way) sends the popup to evil.test instead of the callback.
@@ -304,7 +317,8 @@ test('AR-13 evil.test opens the app’s callback page with the live state while 
 });
 
 for (const [how, features] of [['a popup', 'popup'], ['a noopener window', 'noopener']] as const) {
-  test(`AR-13 evil.test opens the app’s callback page with the live state in ${how} while a popup login is pending: the app takes nothing`, async ({ page, context, world }) => {
+  test(`AR-13 evil.test opens the app’s callback page with the live state in ${how} while a popup login is pending: the app takes nothing`, async ({ page, context, world, browser, browserName }) => {
+    test.fixme(stallsCrossSitePopups(browserName, browser.version()), STALLED_CROSS_SITE_POPUP);
     // The page finds no key in its own sessionStorage (only the popup this login opened was given
     // one), so it hands nothing over, on any path: not even the channel, which has no event.source
     // to check. With a code the provider would redeem, the app would otherwise sign in as mallory.
@@ -316,7 +330,8 @@ for (const [how, features] of [['a popup', 'popup'], ['a noopener window', 'noop
   });
 }
 
-test('AR-13 messages on the login’s BroadcastChannel: a wrong state or channel, a malformed callback, or no login pending, are ignored', async ({ page, context, world }) => {
+test('AR-13 messages on the login’s BroadcastChannel: a wrong state or channel, a malformed callback, or no login pending, are ignored', async ({ page, context, world, browser, browserName }) => {
+  test.fixme(stallsCrossSitePopups(browserName, browser.version()), STALLED_CROSS_SITE_POPUP);
   await openPopupApp(page, world);
   const login = await startPopupLogin(page, world);
   // Another tab of the app's origin speaks on the channels (the COOP fallback's path).
