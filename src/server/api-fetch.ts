@@ -58,15 +58,7 @@ export async function sendWithSessionToken(
   replayable: () => boolean,
   check?: (tokens: ServerTokens) => void,
 ): Promise<Response> {
-  /** A token this server can present: DPoP-bound when DPoP is on (unless Bearer is allowed), not bound when off. */
-  const fits = (t: ServerTokens) => (t.tokenType.toLowerCase() === 'dpop' ? dpop !== undefined : dpop === undefined || dpop.allowBearer);
-  const usable = async (force: boolean) => {
-    let current = await tokens(force);
-    // Tokens from before the `dpop` option changed: one refresh binds new ones the way the server now works.
-    if (!fits(current) && !force) current = await tokens(true);
-    if (!fits(current)) throw new LoginRequiredError(`the session's ${current.tokenType} token does not fit this server's DPoP setting`);
-    return current;
-  };
+  const usable = usableTokens(dpop, tokens);
 
   let current = await usable(false);
   check?.(current);
@@ -95,4 +87,19 @@ export async function sendWithSessionToken(
     }
     return response;
   }
+}
+
+/**
+ * `tokens` narrowed to ones this server can present: DPoP-bound when DPoP is on (unless Bearer is
+ * allowed), not bound when off. Tokens from before the `dpop` option changed get one refresh, which
+ * binds new ones the way the server now works; a session whose tokens still do not fit ends.
+ */
+export function usableTokens(dpop: ResolvedDPoP | undefined, tokens: (force: boolean) => Promise<ServerTokens>): (force: boolean) => Promise<ServerTokens> {
+  const fits = (t: ServerTokens) => (t.tokenType.toLowerCase() === 'dpop' ? dpop !== undefined : dpop === undefined || dpop.allowBearer);
+  return async (force) => {
+    let current = await tokens(force);
+    if (!fits(current) && !force) current = await tokens(true);
+    if (!fits(current)) throw new LoginRequiredError(`the session's ${current.tokenType} token does not fit this server's DPoP setting`);
+    return current;
+  };
 }

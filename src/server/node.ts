@@ -4,7 +4,10 @@ import type { Session } from './sessions.js';
 import type { SessionServer } from './session-server.js';
 import { SessionStoreError } from './errors.js';
 import { isSameOriginRequest } from './csrf.js';
-import { isProxiedAnswer } from './proxy/forward.js';
+import { isProxiedAnswer, type ProxyContext } from './proxy/forward.js';
+import { matchApiRoute } from './proxy/api-routes.js';
+import { forwardOnNode, type NodeProxyResponse } from './proxy/node-forward.js';
+import { nodeProxyOf } from './session-server.js';
 
 /** The parts of Node's `IncomingMessage` the adapters read. */
 export interface NodeRequest {
@@ -55,6 +58,7 @@ type Next = (error?: unknown) => void;
  * route serves is 405 before anything is built, a header `Headers` cannot hold is 400.
  */
 export function nodeHandler(server: SessionServer): (req: NodeRequest, res: NodeResponse, next?: Next) => void {
+  const proxy = nodeProxyOf(server);
   return (req, res, next) => {
     const target = requestTarget(req.url);
     if (!target || !server.owns(target.pathname)) {
@@ -67,6 +71,17 @@ export function nodeHandler(server: SessionServer): (req: NodeRequest, res: Node
       const allow = server.allowedMethods(target.pathname);
       if (!allow) return reply(res, 404, { error: 'not_found' });
       if (!allow.split(', ').includes(method)) return reply(res, 405, { error: 'method_not_allowed' }, { allow });
+      // A proxied API on HTTP/1.x: piped on node:http (proxy/node-forward.ts), without a Web Request.
+      const stream = proxy && (req.httpVersionMajor ?? 1) < 2 && isNodeStream(req) ? req : undefined;
+      const route = stream && matchApiRoute((proxy as ProxyContext).routes, target.url.pathname);
+      if (stream && route) {
+        const chunked = stream.headers['transfer-encoding'] !== undefined;
+        const hasBody = method !== 'GET' && method !== 'HEAD' && (chunked || stream.headers['content-length'] !== undefined);
+        if (hasBody && stream.readableEnded && (chunked || Number(stream.headers['content-length']) > 0)) return reply(res, 500, BODY_READ_BEFORE);
+        return void forwardOnNode(stream, res as NodeProxyResponse, target.url, route, proxy as ProxyContext, hasBody)
+          .then((response) => response && send(req, res, response))
+          .catch((error: unknown) => guarded(res, () => (next ? next(error) : failed(res))));
+      }
       const headers = requestHeaders(req.headers);
       // Not dropped and carried on: a missing Origin or cookie would change what the routes decide.
       if (!headers) return reply(res, 400, { error: 'invalid_request' });
@@ -78,8 +93,7 @@ export function nodeHandler(server: SessionServer): (req: NodeRequest, res: Node
       const hasBody = method !== 'GET' && method !== 'HEAD' && framed;
       const body = hasBody ? requestBody(req) : undefined;
       if (hasBody && !body && (headers.has('transfer-encoding') || Number(headers.get('content-length')) > 0)) {
-        // A body parser mounted before us read it: forwarding without it would lose the request's data.
-        return reply(res, 500, { error: 'server_error', error_description: 'the request body was read before nodeHandler: mount nodeHandler before body parsers' });
+        return reply(res, 500, BODY_READ_BEFORE);
       }
       // A client that leaves stops the work done for it (a proxied request upstream, above all).
       const gone = new AbortController();
@@ -99,13 +113,22 @@ export function nodeHandler(server: SessionServer): (req: NodeRequest, res: Node
  * server MUST accept (RFC 9112 §3.2.2). Concatenated onto a placeholder origin, never resolved
  * against one, so `//host/path` stays a path. Undefined for anything else (`*`, authority-form).
  */
-function requestTarget(raw = '/'): { pathname: string; pathAndQuery: string } | undefined {
+function requestTarget(raw = '/'): { url: URL; pathname: string; pathAndQuery: string } | undefined {
   try {
     const url = raw.startsWith('/') ? new URL(`http://localhost${raw}`) : /^https?:\/\//i.test(raw) ? new URL(raw) : undefined;
-    return url && { pathname: url.pathname, pathAndQuery: url.pathname + url.search };
+    return url && { url, pathname: url.pathname, pathAndQuery: url.pathname + url.search };
   } catch {
     return undefined;
   }
+}
+
+// A body parser mounted before us read it: forwarding without it would lose the request's data.
+const BODY_READ_BEFORE = { error: 'server_error', error_description: 'the request body was read before nodeHandler: mount nodeHandler before body parsers' };
+
+/** An `IncomingMessage` (not a test double): it can be piped to the upstream. */
+function isNodeStream(req: NodeRequest): req is NodeRequest & Parameters<typeof forwardOnNode>[0] {
+  const stream = req as Partial<Record<'pipe' | 'on' | 'unpipe' | 'resume' | 'destroy', unknown>>;
+  return typeof stream.pipe === 'function' && typeof stream.on === 'function' && typeof stream.unpipe === 'function' && typeof stream.resume === 'function' && typeof stream.destroy === 'function';
 }
 
 /**

@@ -15,6 +15,7 @@ import { Sessions, type Session, type SessionMatch } from './sessions.js';
 import { backchannelLogout } from './backchannel/route.js';
 import { matchApiRoute } from './proxy/api-routes.js';
 import { forwardToApi, type ProxyContext } from './proxy/forward.js';
+import { canForwardOnNode } from './proxy/node-forward.js';
 
 /** What a proxied API path answers to: every method a `Request` can carry (not TRACE, CONNECT or TRACK). */
 const API_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
@@ -115,7 +116,7 @@ export function createSessionServer(input: SessionServerOptions): SessionServer 
   const sessions = new Sessions(options, rp);
   const pendingSealer = createSealer(options.secrets, 'pending-login');
   const routes = new Routes(options, rp, sessions, pendingSealer);
-  return {
+  const server: SessionServer = {
     cookieName: options.cookieName,
     appOrigin: options.appOrigin,
     owns: (pathname) => pathname === options.basePath || pathname.startsWith(`${options.basePath}/`) || matchApiRoute(options.apis, pathname) !== undefined,
@@ -150,6 +151,16 @@ export function createSessionServer(input: SessionServerOptions): SessionServer 
       return sessions.endSessions({ ...(sid === undefined ? {} : { sid }), ...(sub === undefined ? {} : { sub }) }, 'ended');
     },
   };
+  // nodeHandler forwards on node:http where it can: Bearer tokens (DPoP proofs go through oauth4webapi) and no `fetch` of the app's own.
+  if (options.apis.length && !options.dpop && !options.fetch && canForwardOnNode(routes.proxy)) nodeProxies.set(server, routes.proxy);
+  return server;
+}
+
+const nodeProxies = new WeakMap<SessionServer, ProxyContext>();
+
+/** The API proxy's context when `server`'s routes can be forwarded on node:http (see proxy/node-forward.ts), for nodeHandler. */
+export function nodeProxyOf(server: SessionServer): ProxyContext | undefined {
+  return nodeProxies.get(server);
 }
 
 class Routes {
@@ -173,6 +184,7 @@ class Routes {
       },
       tokens: (session, force) => sessions.tokens(session, force),
       fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+      fail: (error) => errorResponse(error, options.now()),
     };
   }
 

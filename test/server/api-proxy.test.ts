@@ -13,6 +13,7 @@ import { freePort } from '../support/redis-server.mjs';
 import { CLIENT_ID, CLIENT_SECRET, SECRET, SESSION_COOKIE, login, sessionCookie, startWorld, storedTokens, type App, type World } from './harness.js';
 import { rawRequest } from './raw-http.js';
 import { startUpstreamApi, type UpstreamApi } from './upstream-api.js';
+import { transportOptions } from './proxy-transport.js';
 
 let world: World;
 let app: App;
@@ -28,6 +29,7 @@ beforeAll(async () => {
   [upstream, elsewhere] = await Promise.all([startUpstreamApi(), startUpstreamApi()]);
   closedPort = await freePort();
   app = await world.startApp({
+    ...transportOptions(),
     store,
     apis: [
       { path: '/api/orders', upstream: `${upstream.origin}/v1` },

@@ -5,32 +5,20 @@
 import { isAuthError } from '../../errors/errors.js';
 import { SessionStoreError } from '../errors.js';
 import { sendWithSessionToken } from '../api-fetch.js';
-import { isSameOriginRequest, CSRF_HEADER } from '../csrf.js';
-import { json, readBounded } from '../http-messages.js';
+import { isSameOriginRequest } from '../csrf.js';
+import { json, readBounded, type RequestLike } from '../http-messages.js';
 import type { ResolvedDPoP } from '../options.js';
 import type { RelyingParty, ServerTokens } from '../relying-party.js';
 import type { Session } from '../sessions.js';
 import { matchApiRoute, type ResolvedApiRoute } from './api-routes.js';
+import { appLocation, connectionFields, forwardsRequestField, forwardsResponseField, isForwardableStatus, privateCacheControl } from './fields.js';
 
 /** Bodies up to this size are buffered, so that a refresh-and-retry can send them again; larger ones stream once. */
 export const REPLAYABLE_BODY_BYTES = 64 * 1024;
 
-/** Hop-by-hop fields (RFC 9110 §7.6.1) and fields a proxy must not pass on in either direction. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
-/**
- * Request fields that are the browser's, not the API's: its cookies (the session, and every other
- * cookie of the app's origin), any credentials it tried to send, our CSRF proof, and the framing,
- * which fetch sets itself. `forwarded` and `x-forwarded-*` are dropped because a client can write them.
- */
-const DROPPED_REQUEST = new Set([
-  ...HOP_BY_HOP, 'host', 'cookie', 'cookie2', 'authorization', 'dpop', CSRF_HEADER, 'content-length', 'expect', 'forwarded',
-  // Fields some servers read as the real path or host (IIS, Symfony) or as the client's identity: a browser can write them.
-  'x-original-url', 'x-rewrite-url', 'x-original-host', 'x-host', 'x-real-ip', 'true-client-ip', 'x-client-ip', 'client-ip', 'cf-connecting-ip', 'x-cluster-client-ip',
-]);
-/** Fields a CDN obeys before Cache-Control: an answer made with the user's token must not carry them. */
-const SHARED_CACHE_FIELDS = /^(surrogate-control|surrogate-key|([\w-]+-)?cdn-cache-control)$/;
-/** Answer fields the browser must not get from an upstream: cookies for the app's origin, and our DPoP state. */
-const DROPPED_RESPONSE = new Set([...HOP_BY_HOP, 'set-cookie', 'set-cookie2', 'dpop-nonce', 'content-length', 'content-encoding']);
+/** fetch frames the request body itself, and decodes the answer's: their length (and the answer's encoding) no longer hold. */
+const FETCH_REQUEST_FRAMING = new Set(['content-length']);
+const FETCH_RESPONSE_FRAMING = new Set(['content-length', 'content-encoding']);
 
 /** Answers made by {@link forwardToApi} from an upstream's: the Node adapter streams these. */
 const proxiedAnswers = new WeakSet<Response>();
@@ -49,9 +37,11 @@ export interface ProxyContext {
   /** The scope asked for at login: the granted scope when the token response named none (RFC 6749 §5.1). */
   readonly requestedScope: string;
   /** The live session behind the request, sliding its idle expiry, and a renewed cookie to set (cookie mode). */
-  readonly session: (request: Request) => Promise<{ session: Session; cookies: readonly string[] } | undefined>;
+  readonly session: (request: RequestLike) => Promise<{ session: Session; cookies: readonly string[] } | undefined>;
   readonly tokens: (session: Session, force: boolean) => Promise<ServerTokens>;
   readonly fetch: typeof fetch;
+  /** The answer for an error the session layer threw (the store, the provider), as the other routes give it. */
+  readonly fail: (error: unknown) => Response;
 }
 
 class ProxyRefusal extends Error {
@@ -142,17 +132,12 @@ export function upstreamUrl(url: URL, route: ResolvedApiRoute, routes: readonly 
 }
 
 function forwardedHeaders(incoming: Headers): Headers {
-  const named = connectionFields(incoming);
+  const named = connectionFields(incoming.get('connection'));
   const headers = new Headers();
   incoming.forEach((value, name) => {
-    if (!DROPPED_REQUEST.has(name) && !named.has(name) && !name.startsWith('x-forwarded') && !name.startsWith('proxy-')) headers.set(name, value);
+    if (forwardsRequestField(name, named) && !FETCH_REQUEST_FRAMING.has(name)) headers.set(name, value);
   });
   return headers;
-}
-
-/** Fields the `Connection` header names are hop-by-hop too (RFC 9110 §7.6.1). */
-function connectionFields(headers: Headers): Set<string> {
-  return new Set((headers.get('connection') ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean));
 }
 
 interface ForwardedBody {
@@ -202,23 +187,29 @@ async function requestBody(request: Request, route: ResolvedApiRoute, declared: 
 }
 
 function checkScopes(tokens: ServerTokens, route: ResolvedApiRoute, requestedScope: string): void {
-  if (!route.requiredScopes.length) return;
+  const refusal = scopeRefusal(tokens, route, requestedScope);
+  if (refusal) throw new ProxyRefusal(refusal);
+}
+
+/** 403 `insufficient_scope` when the tokens were not granted every scope the route requires, else undefined. */
+export function scopeRefusal(tokens: ServerTokens, route: ResolvedApiRoute, requestedScope: string): Response | undefined {
+  if (!route.requiredScopes.length) return undefined;
   const granted = new Set((tokens.scope ?? requestedScope).split(' '));
-  const missing = route.requiredScopes.filter((scope) => !granted.has(scope));
-  if (missing.length) throw new ProxyRefusal(json(403, { error: 'insufficient_scope', scope: route.requiredScopes.join(' ') }));
+  if (route.requiredScopes.every((scope) => granted.has(scope))) return undefined;
+  return json(403, { error: 'insufficient_scope', scope: route.requiredScopes.join(' ') });
 }
 
 /** The upstream's answer as the browser gets it: its status and body (streamed), its fields minus the hop-by-hop and unsafe ones. */
 function answer(request: Request, upstream: Response, route: ResolvedApiRoute, target: URL, cookies: readonly string[], withToken: boolean): Response {
   // A status HTTP does not define (600 and up) cannot be passed on: the upstream is broken.
-  if (upstream.status < 200 || upstream.status > 599) {
+  if (!isForwardableStatus(upstream.status)) {
     void upstream.body?.cancel().catch(() => undefined);
     return json(502, { error: 'upstream_unavailable' });
   }
-  const named = connectionFields(upstream.headers);
+  const named = connectionFields(upstream.headers.get('connection'));
   const headers = new Headers();
   upstream.headers.forEach((value, name) => {
-    if (!DROPPED_RESPONSE.has(name) && !named.has(name) && !(withToken && SHARED_CACHE_FIELDS.test(name))) headers.set(name, value);
+    if (forwardsResponseField(name, named, withToken) && !FETCH_RESPONSE_FRAMING.has(name)) headers.set(name, value);
   });
   const location = upstream.headers.get('location');
   if (location) headers.set('location', appLocation(location, target, route));
@@ -230,25 +221,4 @@ function answer(request: Request, upstream: Response, route: ResolvedApiRoute, t
   const response = new Response(body, { status: upstream.status, statusText: upstream.statusText, headers });
   proxiedAnswers.add(response);
   return response;
-}
-
-/** A redirect into the upstream's own path, as the app's path the browser knows; anywhere else untouched. */
-function appLocation(location: string, target: URL, route: ResolvedApiRoute): string {
-  let url: URL;
-  try {
-    url = new URL(location, target);
-  } catch {
-    return location;
-  }
-  const base = route.upstreamPath;
-  if (url.origin !== route.upstream.origin || !(url.pathname === (base || '/') || url.pathname.startsWith(`${base}/`))) return location;
-  return `${route.path}${url.pathname.slice(base.length)}${url.search}${url.hash}`;
-}
-
-/** The upstream's caching directives kept for the browser only: `private` unless it said `no-store`; never `public` or `s-maxage`. */
-function privateCacheControl(value: string | null): string {
-  if (!value) return 'no-store';
-  const directives = value.split(',').map((part) => part.trim()).filter((part) => part && !/^(public|s-maxage\s*=.*|proxy-revalidate)$/i.test(part));
-  if (directives.some((part) => /^(no-store|private)$/i.test(part))) return directives.join(', ');
-  return ['private', ...directives].join(', ');
 }
