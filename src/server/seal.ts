@@ -30,10 +30,12 @@ export interface Sealer {
  */
 export function createSealer(secrets: readonly string[], purpose: string): Sealer {
   const keys = Promise.all(secrets.map((secret) => deriveKey(secret, purpose)));
-  const opened = new Map<string, string>();
-  const remember = (cacheKey: string, plain: string) => {
+  // By the sealed text alone, with the context it opened under: a store hands back the same string
+  // object every time, whose hash V8 keeps, where a key joined with the context is hashed anew.
+  const opened = new Map<string, { context: string | undefined; plain: string }>();
+  const remember = (sealed: string, context: string | undefined, plain: string) => {
     if (opened.size >= OPENED_CACHE_SIZE) opened.delete(opened.keys().next().value as string);
-    opened.set(cacheKey, plain);
+    opened.set(sealed, { context, plain });
     return plain;
   };
   // The purpose is in the key already; it is in the additional data too so the binding reads on its own.
@@ -50,17 +52,16 @@ export function createSealer(secrets: readonly string[], purpose: string): Seale
       return toBase64Url(out);
     },
     async unseal(sealed, context) {
-      // Cached by context and text (a sealed text never contains a space): a moved value never hits.
-      const cacheKey = context === undefined ? sealed : `${context} ${sealed}`;
-      const cached = opened.get(cacheKey);
-      if (cached !== undefined) return cached;
+      // Only under the context it opened with: a value moved to another key never hits.
+      const cached = opened.get(sealed);
+      if (cached !== undefined && cached.context === context) return cached.plain;
       const bytes = fromBase64Url(sealed);
       // 12-byte IV plus the 16-byte tag at least.
       if (!bytes || bytes.length < IV_BYTES + 16) return undefined;
       for (const key of await keys) {
         try {
           const plain = await crypto.subtle.decrypt(params(bytes.slice(0, IV_BYTES), context), key, bytes.subarray(IV_BYTES));
-          return remember(cacheKey, decoder.decode(plain));
+          return remember(sealed, context, decoder.decode(plain));
         } catch {
           // Not this key (or tampered): try the next one.
         }

@@ -15,6 +15,7 @@
 import { LoginRequiredError, NetworkError, isAuthError, type AuthError } from '../errors/errors.js';
 import { nextAttemptAt } from '../protocol/retry-policy.js';
 import { parseStoredObject } from '../session/stored-json.js';
+import { isInProcessStore } from './stores/memory.js';
 import { renewalDueAt, type User } from '../session/token-set.js';
 import { SessionStoreError } from './errors.js';
 import type { ResolvedServerOptions } from './options.js';
@@ -114,6 +115,8 @@ export class Sessions {
    * the error that started it.
    */
   readonly #backoff = new Map<string, { failures: number; until: number; error: AuthError }>();
+
+  #inProcess: boolean | undefined;
 
   constructor(options: ResolvedServerOptions, rp: RelyingParty) {
     this.#options = options;
@@ -510,6 +513,8 @@ export class Sessions {
   async #call<T>(operation: () => Promise<T>): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
+      // memoryStore() answers at once: a timer per call would only cost (one or two per request).
+      if (this.#inProcess ??= this.#store !== undefined && isInProcessStore(this.#store)) return await operation();
       return await Promise.race([
         operation(),
         new Promise<never>((_, reject) => {

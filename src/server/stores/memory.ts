@@ -16,6 +16,14 @@ interface Entry {
   expiresAt: number;
 }
 
+/** Stores made by {@link memoryStore}: in this process's memory, they answer or fail at once and need no deadline. */
+const inProcessStores = new WeakSet<SessionStore>();
+
+/** True for a store made by {@link memoryStore}. */
+export function isInProcessStore(store: SessionStore): boolean {
+  return inProcessStores.has(store);
+}
+
 /**
  * Sessions in this process's memory: the default, for one process. Sessions end when it restarts and
  * are not shared between processes; use {@link redisStore} for that.
@@ -88,7 +96,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     }
   };
 
-  return {
+  const store: SessionStore = {
     kind: 'store',
     get: async (key) => {
       const entry = live(key);
@@ -116,6 +124,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
       return async () => void (entries.get(key)?.value === token && remove(key));
     },
   };
+  inProcessStores.add(store);
+  return store;
 }
 
 /**
