@@ -105,6 +105,22 @@ describe('the node:http transport', () => {
     expect(upstream.seen.map((r) => [r.url, r.onConnection])).toEqual([['/v1/a', 1], ['/v1/b', 2], ['/v1/b', 1]]);
   });
 
+  test.each(['PUT', 'DELETE', 'OPTIONS', 'HEAD'])('a %s (idempotent, RFC 9110 §9.2.2) on such a connection is sent once more too', async (method) => {
+    expect((await send('/api/drop/warm')).status).toBe(200);
+    upstream.seen.length = 0;
+    const answer = await send('/api/drop/again', { method, ...(method === 'PUT' ? { body: 'same twice', headers: { 'content-type': 'text/plain' } } : {}) });
+    expect(answer.status).toBe(200);
+    expect(upstream.seen.map((r) => [r.method, r.onConnection])).toEqual([[method, 2], [method, 1]]);
+  });
+
+  test('a PATCH on such a connection is not sent twice either: 502, the upstream saw it once', async () => {
+    expect((await send('/api/drop/warm')).status).toBe(200);
+    upstream.seen.length = 0;
+    const patch = await send('/api/drop/e', { method: 'PATCH', body: 'apply once', headers: { 'content-type': 'text/plain' } });
+    expect(patch.status).toBe(502);
+    expect(upstream.seen.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+  });
+
   test('a POST on such a connection is not sent twice: 502, the upstream saw it once', async () => {
     upstream.seen.length = 0;
     expect((await send('/api/drop/c')).status).toBe(200);
