@@ -12,11 +12,17 @@ function desktopStore(): StorageAdapter & { map: Map<string, string> } {
   return { map, get: (key) => map.get(key), set: (key, value) => void map.set(key, value), remove: (key) => void map.delete(key), keys: () => [...map.keys()] };
 }
 
-/** What the user does in the system browser once the app opened the provider's page. */
+/**
+ * What the user does in the system browser once the app opened the provider's page: signs in at the
+ * form, or, when the browser already has a session at the provider, is sent straight back.
+ */
 async function signInThere(browser: Page, url: string) {
   await browser.goto(url);
-  await browser.fill('input[name=login]', 'ada');
-  await Promise.all([browser.waitForURL((landed) => landed.hostname === '127.0.0.1'), browser.click('button.primary')]);
+  if (new URL(browser.url()).hostname !== '127.0.0.1') {
+    await browser.fill('input[name=login]', 'ada');
+    await browser.click('button.primary');
+  }
+  await browser.waitForURL((landed) => landed.hostname === '127.0.0.1');
 }
 
 test.describe('a desktop app with a loopback redirect URI', () => {
@@ -44,12 +50,17 @@ test.describe('a desktop app with a loopback redirect URI', () => {
     const app = new AuthClient({ issuer: stack.provider.issuer, clientId: NATIVE_CLIENT_ID, redirectUri: LOOPBACK_REDIRECT, storage: desktopStore() });
     const ports: string[] = [];
     for (let i = 0; i < 2; i++) {
-      await loopbackLogin(app, {
+      // loopbackLogin() settles on the callback without waiting for open(); the browser's steps are
+      // awaited too, so none is still running when the test closes the browser.
+      let browsing: Promise<void> = Promise.resolve();
+      const result = await loopbackLogin(app, {
         open: (url) => {
           ports.push(new URL(new URL(url).searchParams.get('redirect_uri') as string).port);
-          return signInThere(systemBrowser, url);
+          return (browsing = signInThere(systemBrowser, url));
         },
       });
+      await browsing;
+      expect(result).toMatchObject({ kind: 'login', user: { sub: 'ada' } });
     }
     expect(new Set(ports).size).toBe(2);
     app.dispose();
@@ -58,14 +69,17 @@ test.describe('a desktop app with a loopback redirect URI', () => {
   test('a request from another program to the port (a second client probing it) does not end the login', async ({ stack, systemBrowser }) => {
     const app = new AuthClient({ issuer: stack.provider.issuer, clientId: NATIVE_CLIENT_ID, redirectUri: LOOPBACK_REDIRECT, storage: desktopStore() });
     const probes: number[] = [];
+    let browsing: Promise<void> = Promise.resolve();
     const result = await loopbackLogin(app, {
-      open: async (url) => {
-        const redirect = new URL(new URL(url).searchParams.get('redirect_uri') as string);
-        // Another local program sends a forged response with its own state and code first.
-        probes.push((await fetch(`${redirect.href}?state=someone-else&code=forged`)).status);
-        await signInThere(systemBrowser, url);
-      },
+      open: (url) =>
+        (browsing = (async () => {
+          const redirect = new URL(new URL(url).searchParams.get('redirect_uri') as string);
+          // Another local program sends a forged response with its own state and code first.
+          probes.push((await fetch(`${redirect.href}?state=someone-else&code=forged`)).status);
+          await signInThere(systemBrowser, url);
+        })()),
     });
+    await browsing;
     expect(probes).toEqual([400]);
     expect(result).toMatchObject({ kind: 'login', user: { sub: 'ada' } });
     app.dispose();
