@@ -178,6 +178,8 @@ async function grantFor(/** @type {Provider} */ provider, /** @type {any} */ det
   const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
   const grant = existing?.accountId === accountId ? existing : new provider.Grant({ accountId, clientId: String(details.params.client_id) });
   grant.addOIDCScope(String(details.params.scope));
+  // Resource indicators (RFC 8707), when the provider has them on: the same consent for each API asked for.
+  for (const resource of [details.params.resource ?? []].flat()) grant.addResourceScope(String(resource), String(details.params.scope));
   return { consent: { grantId: await grant.save() } };
 }
 

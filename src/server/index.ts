@@ -1,7 +1,7 @@
 // oidc-session/server: the session server ("backend for frontend") for Node 20+ and any runtime with
 // Web-standard Request and Response. Nothing here is part of the browser bundles.
 export { createSessionServer } from './session-server.js';
-export type { AccessToken, SessionServer } from './session-server.js';
+export type { AccessToken, SessionServer, TokenOptions } from './session-server.js';
 export type { DPoPServerOption, SessionServerOptions } from './options.js';
 export type { ApiRoute } from './proxy/api-routes.js';
 export type { EndReason, Session, SessionMatch } from './sessions.js';

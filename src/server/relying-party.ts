@@ -17,6 +17,7 @@ import { requestUriUrl } from '../par/request-uri-url.js';
 import { isLoopbackHost } from '../client/options.js';
 import type { ResolvedServerOptions } from './options.js';
 import { readBounded } from './http-messages.js';
+import { routeResources } from './proxy/api-routes.js';
 
 /** Tokens as the server keeps them (sealed at rest). */
 export interface ServerTokens {
@@ -29,7 +30,15 @@ export interface ServerTokens {
   readonly refreshToken?: string;
   readonly idToken?: string;
   readonly scope?: string;
+  /**
+   * Access tokens issued for one resource each (RFC 8707 §2.2), by resource indicator: those of API
+   * routes with a `resource`, renewed on their own with the session's refresh token.
+   */
+  readonly resources?: Readonly<Record<string, ResourceToken>>;
 }
+
+/** An access token issued for one resource (RFC 8707), as {@link ServerTokens.resources} keeps it. */
+export type ResourceToken = Pick<ServerTokens, 'accessToken' | 'tokenType' | 'expiresAt' | 'receivedAt' | 'scope'>;
 
 /** What a pending login must remember across the redirect. */
 export interface PendingLogin {
@@ -62,9 +71,12 @@ export class RelyingParty {
   readonly #dpop: oauth.DPoPHandle | undefined;
   /** The provider's signing keys for logout tokens, by its `jwks_uri` (a moved URI gets a new cache). */
   #keys: { uri: string; get: JWTVerifyGetKey } | undefined;
+  /** The API routes' resource indicators: every login asks for each (RFC 8707 §2.1). */
+  readonly #resources: readonly string[];
 
   constructor(options: ResolvedServerOptions) {
     this.#options = options;
+    this.#resources = routeResources(options.apis);
     this.#dpop = options.dpop && oauth.DPoP(this.#client(), options.dpop.keyPair);
   }
 
@@ -132,6 +144,8 @@ export class RelyingParty {
     const url = new URL(metadata.authorization_endpoint as string);
     const search = url.searchParams;
     for (const [key, value] of Object.entries(params)) if (value !== '') search.set(key, value);
+    // Beside a configured one: a grant covering several APIs names each (§2.1 allows the parameter repeated).
+    for (const resource of this.#resources) if (!search.getAll('resource').includes(resource)) search.append('resource', resource);
     search.set('client_id', this.#options.clientId);
     search.set('redirect_uri', this.#options.redirectUri);
     search.set('response_type', 'code');
@@ -228,9 +242,11 @@ export class RelyingParty {
    * @throws {@link LoginRequiredError} without a refresh token, or when a refreshed ID token names another
    *   user or login (its tokens are revoked and never returned: they must not become the logout hint).
    * @throws {@link NetworkError} on 429, 5xx, transport failures and timeouts.
+   * @param resource - asks for an access token for this resource instead (RFC 8707 §2.2): it goes to
+   *   `resources[resource]`, and the login's own access token stays as it was.
    */
-  async refresh(previous: ServerTokens, original: User): Promise<ServerTokens> {
-    const operation = `refresh at ${this.#options.issuer.host}`;
+  async refresh(previous: ServerTokens, original: User, resource?: string): Promise<ServerTokens> {
+    const operation = `refresh${resource === undefined ? '' : ` for ${resource}`} at ${this.#options.issuer.host}`;
     if (!previous.refreshToken) throw new LoginRequiredError(`${operation}: no refresh token`);
     const required = this.#options.requiredAcr;
     let next: ServerTokens;
@@ -239,7 +255,11 @@ export class RelyingParty {
       const metadata = await this.metadata();
       const refreshToken = previous.refreshToken;
       const result = await this.#withNonceRetry(
-        () => oauth.refreshTokenGrantRequest(metadata, this.#client(), this.#clientAuth(metadata), refreshToken, this.#requestOptions()),
+        () =>
+          oauth.refreshTokenGrantRequest(metadata, this.#client(), this.#clientAuth(metadata), refreshToken, {
+            ...this.#requestOptions(),
+            ...(resource === undefined ? {} : { additionalParameters: { resource } }),
+          }),
         (response) => oauth.processRefreshTokenResponse(metadata, this.#client(), response),
       );
       next = this.#toTokens(result);
@@ -264,7 +284,10 @@ export class RelyingParty {
       );
     }
     const idToken = next.idToken ?? previous.idToken;
-    return { ...next, refreshToken: next.refreshToken ?? previous.refreshToken, ...(idToken ? { idToken } : {}) };
+    const kept = { refreshToken: next.refreshToken ?? previous.refreshToken, ...(idToken ? { idToken } : {}) };
+    if (resource === undefined) return { ...next, ...kept, ...(previous.resources ? { resources: previous.resources } : {}) };
+    const { refreshToken: _refresh, idToken: _id, resources: _resources, ...issued } = next;
+    return { ...previous, ...kept, resources: { ...previous.resources, [resource]: issued } };
   }
 
   /** Revokes a refresh token (RFC 7009), best effort: the session is gone whatever the provider says. */

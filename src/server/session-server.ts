@@ -13,7 +13,7 @@ import { RelyingParty, type PendingLogin, type ServerTokens } from './relying-pa
 import { createSealer, type Sealer } from './seal.js';
 import { Sessions, type Session, type SessionMatch } from './sessions.js';
 import { backchannelLogout } from './backchannel/route.js';
-import { matchApiRoute } from './proxy/api-routes.js';
+import { checkResourceIndicator, matchApiRoute } from './proxy/api-routes.js';
 import { forwardToApi, type ProxyContext } from './proxy/forward.js';
 import { canForwardOnNode } from './proxy/node-forward.js';
 
@@ -34,6 +34,18 @@ export interface AccessToken {
   /** Epoch ms; 0 when the provider did not say. */
   readonly expiresAt: number;
   readonly scope?: string;
+}
+
+/** Which access token {@link SessionServer.getAccessToken} and {@link SessionServer.fetch} use. */
+export interface TokenOptions {
+  /**
+   * A resource indicator (RFC 8707), e.g. `https://orders.example`: a token issued for that resource
+   * alone, asked for with the session's refresh token (§2.2) and kept beside the login's, as API
+   * routes with `resource` get. Providers that check the grant accept only resources the login asked
+   * for: those of the `apis` routes (and an `authorizationParams.resource`).
+   * Default: the login's own access token.
+   */
+  resource?: string;
 }
 
 /** What {@link createSessionServer} returns. */
@@ -66,7 +78,7 @@ export interface SessionServer {
    * without a proof: call APIs with {@link SessionServer.fetch} instead.
    * @throws {@link LoginRequiredError} when the provider refused to renew it (the session is ended).
    */
-  getAccessToken(request: RequestLike): Promise<AccessToken | undefined>;
+  getAccessToken(request: RequestLike, options?: TokenOptions): Promise<AccessToken | undefined>;
   /**
    * `fetch` for the app's calls to APIs on behalf of the request's session (`input` and `init` as for
    * `fetch`, an absolute URL). The access token, refreshed when due as {@link getAccessToken} does, goes
@@ -86,7 +98,7 @@ export interface SessionServer {
    * @throws {@link SessionStoreError} when the store is unavailable.
    * @throws TypeError for a URL that is not allowed, and whatever `fetch` throws.
    */
-  fetch(request: RequestLike, input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  fetch(request: RequestLike, input: string | URL | Request, init?: RequestInit, options?: TokenOptions): Promise<Response>;
   /**
    * Ends sessions from the server side (an admin disabled the user, a password changed): every live
    * session of the user `sub` (only those of the provider session `sid` when both are given), or of
@@ -127,11 +139,13 @@ export function createSessionServer(input: SessionServerOptions): SessionServer 
       if (found?.renewedCookie && responseHeaders) responseHeaders.append('set-cookie', routes.sessionCookie(found.renewedCookie, found.session));
       return found?.session;
     },
-    getAccessToken: async (request) => {
+    getAccessToken: async (request, tokenOptions) => {
+      const resource = resourceOption(tokenOptions, 'getAccessToken');
       const found = await sessions.read(sessionCookieOf(request, options));
-      return found && toAccessToken(await sessions.tokens(found.session));
+      return found && toAccessToken(await sessions.tokens(found.session, false, resource));
     },
-    fetch: (request, input, init) => {
+    fetch: async (request, input, init, tokenOptions) => {
+      const resource = resourceOption(tokenOptions, 'fetch');
       // Read when the request is known to be sendable (the URL checked, the body read), once.
       let found: Promise<Session> | undefined;
       const session = () =>
@@ -139,7 +153,7 @@ export function createSessionServer(input: SessionServerOptions): SessionServer 
           if (!read) throw new LoginRequiredError('no session');
           return read.session;
         }));
-      return sessionFetch(rp, options.dpop, async (force) => sessions.tokens(await session(), force), input, init);
+      return sessionFetch(rp, options.dpop, async (force) => sessions.tokens(await session(), force, resource), input, init);
     },
     endSessions: async (match) => {
       if (options.store.kind === 'cookie') throw new ConfigError('store', 'stateless cookie sessions live in the browser and cannot be ended from the server');
@@ -182,7 +196,7 @@ class Routes {
         const found = await sessions.read(sessionCookieOf(request, options));
         return found && { session: found.session, cookies: found.renewedCookie ? [this.sessionCookie(found.renewedCookie, found.session)] : [] };
       },
-      tokens: (session, force) => sessions.tokens(session, force),
+      tokens: (session, force, resource) => sessions.tokens(session, force, resource),
       fetch: options.fetch ?? ((input, init) => fetch(input, init)),
       fail: (error) => errorResponse(error, options.now()),
     };
@@ -360,6 +374,18 @@ class Routes {
 /** The value of the session cookie the request carries, if any. */
 function sessionCookieOf(request: RequestLike, options: ResolvedServerOptions): string | undefined {
   return readCookie(header(request, 'cookie'), options.cookieName);
+}
+
+/** The `resource` of a call's {@link TokenOptions}, checked; a bad one is the caller's bug (TypeError). */
+function resourceOption(tokenOptions: TokenOptions | undefined, method: string): string | undefined {
+  const resource = tokenOptions?.resource;
+  if (resource === undefined) return undefined;
+  try {
+    checkResourceIndicator(resource, 'resource');
+  } catch (error) {
+    throw new TypeError(`SessionServer.${method}: ${(error as Error).message}`);
+  }
+  return resource;
 }
 
 function toAccessToken(tokens: ServerTokens): AccessToken {

@@ -22,6 +22,7 @@ import type { ResolvedServerOptions } from './options.js';
 import type { RelyingParty, ServerTokens } from './relying-party.js';
 import { createKeyedHash, createSealer, isSessionId, newSessionId, toBase64Url, type Sealer } from './seal.js';
 import type { SessionStore } from './stores/store.js';
+import { routeResources } from './proxy/api-routes.js';
 
 /** A live session as the app sees it. Instants are epoch milliseconds. */
 export interface Session {
@@ -117,9 +118,12 @@ export class Sessions {
   readonly #backoff = new Map<string, { failures: number; until: number; error: AuthError }>();
 
   #inProcess: boolean | undefined;
+  /** The API routes' resource indicators (their tokens' back-offs end with the session). */
+  readonly #resources: readonly string[];
 
   constructor(options: ResolvedServerOptions, rp: RelyingParty) {
     this.#options = options;
+    this.#resources = routeResources(options.apis);
     this.#rp = rp;
     this.#tokenSealer = createSealer(options.secrets, 'tokens');
     this.#cookieSealer = createSealer(options.secrets, 'session-cookie');
@@ -227,23 +231,29 @@ export class Sessions {
   /**
    * The session's tokens with an access token valid for at least the leeway; refreshes when needed,
    * once per session across every process sharing the store (a lock in the store), once per process
-   * for concurrent callers.
+   * for concurrent callers. With `resource`, the access-token fields are those of the token issued
+   * for that resource (RFC 8707 §2.2), asked for with the refresh token when there is none yet or it
+   * is due; each resource's token is renewed, and backs off, on its own.
    * @throws {@link LoginRequiredError} when only a new login can give a token: no tokens, no refresh
    *   token, `invalid_grant`, or a refreshed ID token for another user or login (the session is ended).
    * @throws {@link NetworkError} when the provider is unreachable or says "later" (429, 5xx, timeout);
    *   the session stays, and `retryAt` says when this session's next refresh is allowed. Until then no
    *   request is sent to the provider for this session (one back-off per session, in this process).
+   * @throws {@link OAuthError} when the provider refuses the resource (`invalid_target`, `invalid_scope`):
+   *   the session and its other tokens stay, and that resource backs off.
    */
-  async tokens(session: Session, forceRefresh = false): Promise<ServerTokens> {
+  async tokens(session: Session, forceRefresh = false, resource?: string): Promise<ServerTokens> {
     const handle = await this.#handleFor(session);
     const current = handle && (await this.#readTokens(handle));
     if (!handle || !current) throw new LoginRequiredError('session has no tokens');
-    if (!forceRefresh && this.#fresh(current)) return current;
+    const held = forResource(current, resource);
+    if (!forceRefresh && held && this.#fresh(held)) return held;
     if (!current.refreshToken) throw new LoginRequiredError('the access token expired and the session has no refresh token');
-    let flight = this.#refreshing.get(handle);
+    const key = flightKey(handle, resource);
+    let flight = this.#refreshing.get(key);
     if (!flight) {
-      flight = this.#refreshLocked(session, handle, current).finally(() => this.#refreshing.delete(handle));
-      this.#refreshing.set(handle, flight);
+      flight = this.#refreshLocked(session, handle, held?.accessToken, resource).finally(() => this.#refreshing.delete(key));
+      this.#refreshing.set(key, flight);
     }
     return flight;
   }
@@ -266,7 +276,7 @@ export class Sessions {
       }
     }
     await this.#call(() => store.delete(handles.flatMap((handle) => [`s:${handle}`, `t:${handle}`])));
-    for (const handle of handles) this.#backoff.delete(handle);
+    for (const handle of handles) this.#forgetBackoff(handle);
     return tokens;
   }
 
@@ -357,7 +367,7 @@ export class Sessions {
       const marker = await this.#endSealer.seal(JSON.stringify({ v: 1, reason, at: now }), `e:${handle}`);
       await this.#call(() => store.set(`e:${handle}`, marker, Math.max(1, Math.min(absExp - now, this.#options.idleMs, END_MARKER_MAX_MS))));
       await this.#call(() => store.delete([`s:${handle}`, `t:${handle}`]));
-      this.#backoff.delete(handle);
+      this.#forgetBackoff(handle);
       ended.push(handle);
       if (isIndexable(user.sid)) sids.add(user.sid);
       if (tokens?.refreshToken && !/(^|\s)offline_access(\s|$)/.test(tokens.scope ?? '')) void this.#rp.revoke(tokens.refreshToken).catch(() => undefined);
@@ -419,28 +429,35 @@ export class Sessions {
     return this.#options.now() < due;
   }
 
-  async #refreshLocked(session: Session, handle: string, seen: ServerTokens): Promise<ServerTokens> {
+  async #refreshLocked(session: Session, handle: string, seen: string | undefined, resource: string | undefined): Promise<ServerTokens> {
     const store = this.#store as SessionStore;
-    this.#throwIfBackingOff(handle);
+    const key = flightKey(handle, resource);
+    this.#throwIfBackingOff(key);
     const deadline = Date.now() + LOCK_TTL_MS;
     for (;;) {
       const release = await this.#call(() => store.lock(`l:${handle}`, LOCK_TTL_MS));
       if (release) {
         try {
           // Another process may have refreshed while we waited: use its tokens, never spend a rotated refresh token twice.
-          const latest = await this.#latestTokens(handle, seen);
-          if (latest.renewed) return latest.tokens;
-          this.#throwIfBackingOff(handle);
-          return await this.#refreshNow(session, handle, latest.tokens);
+          const latest = await this.#latestTokens(handle, seen, resource);
+          if (latest.renewed) return latest.renewed;
+          this.#throwIfBackingOff(key);
+          return await this.#refreshNow(session, handle, latest.tokens, resource);
         } finally {
           await release().catch(() => undefined);
         }
       }
       if (Date.now() > deadline) throw new SessionStoreError('session store: refresh lock not released');
       await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
-      const latest = await this.#latestTokens(handle, seen);
-      if (latest.renewed) return latest.tokens;
+      const latest = await this.#latestTokens(handle, seen, resource);
+      if (latest.renewed) return latest.renewed;
     }
+  }
+
+  /** Forgets an ended session's back-offs: its own and each resource's. */
+  #forgetBackoff(handle: string): void {
+    this.#backoff.delete(handle);
+    for (const resource of this.#resources) this.#backoff.delete(flightKey(handle, resource));
   }
 
   /**
@@ -470,35 +487,41 @@ export class Sessions {
     return thrown;
   }
 
-  /** The stored tokens, and whether someone renewed them since `seen` was read. */
-  async #latestTokens(handle: string, seen: ServerTokens): Promise<{ tokens: ServerTokens; renewed: boolean }> {
+  /** The stored tokens, and (for `resource`, or the login's token) those someone renewed since the access token `seen` was read. */
+  async #latestTokens(handle: string, seen: string | undefined, resource: string | undefined): Promise<{ tokens: ServerTokens; renewed?: ServerTokens }> {
     const tokens = await this.#readTokens(handle);
     if (!tokens) throw new LoginRequiredError('session ended');
-    return { tokens, renewed: tokens.accessToken !== seen.accessToken && this.#fresh(tokens) };
+    const held = forResource(tokens, resource);
+    return held && held.accessToken !== seen && this.#fresh(held) ? { tokens, renewed: held } : { tokens };
   }
 
-  async #refreshNow(session: Session, handle: string, tokens: ServerTokens): Promise<ServerTokens> {
+  async #refreshNow(session: Session, handle: string, tokens: ServerTokens, resource: string | undefined): Promise<ServerTokens> {
     const store = this.#store as SessionStore;
+    const key = flightKey(handle, resource);
     let next: ServerTokens;
     try {
-      next = await this.#rp.refresh(tokens, session.user);
+      next = await this.#rp.refresh(tokens, session.user, resource);
     } catch (error) {
       if (error instanceof LoginRequiredError || (isAuthError(error) && (error as { error?: string }).error === 'invalid_grant')) {
         await this.destroy(session.id);
         if (error instanceof LoginRequiredError) throw error;
         throw new LoginRequiredError('the provider ended the session');
       }
-      throw isAuthError(error) && !(error instanceof SessionStoreError) ? this.#backOff(handle, error) : error;
+      throw isAuthError(error) && !(error instanceof SessionStoreError) ? this.#backOff(key, error) : error;
     }
-    this.#backoff.delete(handle);
+    this.#backoff.delete(key);
     // No longer than the session entry can live: a slide right now would give it idle time from now.
     const now = this.#options.now();
     const ttl = Math.min(session.absoluteExpiresAt, now + this.#options.idleMs) - now;
     if (ttl <= 0) throw new LoginRequiredError('session expired');
+    // Tokens of resources no route names any more (the app's configuration changed) are not carried on.
+    if (next.resources && Object.keys(next.resources).some((name) => !this.#resources.includes(name))) {
+      next = { ...next, resources: Object.fromEntries(Object.entries(next.resources).filter(([name]) => this.#resources.includes(name))) };
+    }
     // Only if the session still exists: a logout during the refresh stays a logout.
     const sealed = await this.#tokenSealer.seal(JSON.stringify(next), `t:${handle}`);
     if (!(await this.#call(() => store.update(`t:${handle}`, sealed, ttl)))) throw new LoginRequiredError('session ended');
-    return next;
+    return forResource(next, resource) as ServerTokens;
   }
 
   async #readTokens(handle: string): Promise<ServerTokens | undefined> {
@@ -569,6 +592,22 @@ export class Sessions {
 /** A `sid` claim worth an index entry: a non-empty string of sane length. */
 function isIndexable(sid: unknown): sid is string {
   return typeof sid === 'string' && sid.length > 0 && sid.length <= 1024;
+}
+
+/** Refreshes in flight and back-offs are per session and resource: one resource refused must not stall the others. */
+function flightKey(handle: string, resource: string | undefined): string {
+  return resource === undefined ? handle : `${handle} ${resource}`;
+}
+
+/**
+ * The tokens with the access-token fields of `resource`'s token (undefined when the session has none
+ * for it yet), or the tokens themselves without `resource`.
+ */
+function forResource(tokens: ServerTokens, resource: string | undefined): ServerTokens | undefined {
+  if (resource === undefined) return tokens;
+  const held = tokens.resources && Object.hasOwn(tokens.resources, resource) ? tokens.resources[resource] : undefined;
+  if (!held || typeof held.accessToken !== 'string' || typeof held.tokenType !== 'string' || typeof held.expiresAt !== 'number') return undefined;
+  return { ...tokens, ...held };
 }
 
 function toSession(id: string, stored: StoredSession): Session {

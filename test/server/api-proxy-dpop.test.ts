@@ -5,18 +5,34 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { dpopProviderConfig } from '../support/dpop-provider.mjs';
 import type { CookieJar } from '../support/fetch-login.mjs';
+import { resourceIndicatorsFeature } from '../support/resource-indicators.mjs';
 import { startResourceServer } from '../support/resource-server.mjs';
 import { CLIENT_ID, login, startWorld, type World } from './harness.js';
 
+const ORDERS = 'https://orders.example';
 let world: World;
 let api: Awaited<ReturnType<typeof startResourceServer>>;
 let jar: CookieJar;
 const keyPair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;
 
 beforeAll(async () => {
-  world = await startWorld({ configureProvider: (configuration) => dpopProviderConfig(configuration, { clientId: CLIENT_ID, requireDPoP: true }) });
+  world = await startWorld({
+    configureProvider: (configuration) => {
+      const dpop = dpopProviderConfig(configuration, { clientId: CLIENT_ID, requireDPoP: true });
+      // Resource indicators (RFC 8707) too: opaque tokens for ORDERS, so the resource server can look them up.
+      const resourceIndicators = resourceIndicatorsFeature({ [ORDERS]: { scope: 'orders:read', format: 'opaque' } });
+      return { ...dpop, features: { ...dpop.features, resourceIndicators } };
+    },
+  });
   api = await startResourceServer({ provider: world.provider.provider, issuer: world.provider.issuer, requireNonce: true });
-  await world.startApp({ dpop: { keyPair }, apis: [{ path: '/bff', upstream: api.url('/api') }] });
+  await world.startApp({
+    dpop: { keyPair },
+    scope: 'openid profile email offline_access orders:read',
+    apis: [
+      { path: '/bff', upstream: api.url('/api') },
+      { path: '/bff-orders', upstream: api.url('/api'), resource: ORDERS },
+    ],
+  });
   ({ jar } = await login(world));
 }, 30_000);
 afterAll(async () => {
@@ -57,4 +73,15 @@ test('a POST body is sent again with the retried proof, byte for byte', async ()
     [200, undefined, body],
   ]);
   expect(api.log.at(-1)!.proofPayload).toMatchObject({ htm: 'POST', htu: api.url('/api/echo') });
+});
+
+test("a route's resource token is DPoP-bound as well: asked for with a proof, sent with one, for that audience only", async () => {
+  api.log.length = 0;
+  const viaResource = await send('/bff-orders/me');
+  expect(viaResource.status).toBe(200);
+  expect(await viaResource.json()).toMatchObject({ sub: 'ada', scheme: 'DPoP', aud: ORDERS });
+  const plain = await send('/bff/me');
+  expect(await plain.json()).not.toHaveProperty('aud');
+  // Every call, the resource's included, carried a proof the resource server checked against the token's key.
+  expect(api.log.every((entry) => entry.scheme === 'DPoP')).toBe(true);
 });

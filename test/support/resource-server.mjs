@@ -278,7 +278,8 @@ export async function startResourceServer({
    */
   function success(accessToken, scheme, route, body) {
     /** @type {Record<string, unknown>} */
-    const json = { sub: accessToken.accountId, scheme };
+    // The audience of a token issued for a resource indicator (RFC 8707), so tests can see which one came.
+    const json = { sub: accessToken.accountId, scheme, ...(accessToken.aud ? { aud: accessToken.aud } : {}) };
     if (route === 'echo') {
       try {
         json.body = body ? JSON.parse(body) : null;

@@ -27,6 +27,14 @@ export interface ApiRoute {
   maxBodyBytes?: number;
   /** How long the upstream may take to start answering, in seconds. Default 30; then 504. */
   timeoutSeconds?: number;
+  /**
+   * The API's resource indicator (RFC 8707), e.g. `https://orders.example`: an absolute URI without a
+   * fragment or query. The route then gets an access token issued for this resource alone, by a
+   * refresh-token grant with `resource` (§2.2), kept in the session beside the login's token and
+   * renewed on its own; every login asks for the routes' resources (§2.1), as providers that check
+   * the grant (oidc-provider) require. `requiredScopes` are checked against that token's scope.
+   */
+  resource?: string;
 }
 
 export interface ResolvedApiRoute {
@@ -38,9 +46,11 @@ export interface ResolvedApiRoute {
   readonly requiredScopes: readonly string[];
   readonly maxBodyBytes: number;
   readonly timeoutMs: number;
+  /** The resource indicator whose token the route sends, or undefined for the login's own token. */
+  readonly resource: string | undefined;
 }
 
-const KNOWN = new Set(['path', 'upstream', 'anonymous', 'requiredScopes', 'maxBodyBytes', 'timeoutSeconds']);
+const KNOWN = new Set(['path', 'upstream', 'anonymous', 'requiredScopes', 'maxBodyBytes', 'timeoutSeconds', 'resource']);
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Above this a proxied body is no longer "an API call": a file upload belongs on its own service. */
 const MAX_BODY_BYTES_LIMIT = 1024 * 1024 * 1024;
@@ -72,7 +82,7 @@ function within(pathname: string, prefix: string): boolean {
 function resolveRoute(entry: unknown, name: string): ResolvedApiRoute {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ConfigError(name, 'expected { path, upstream }');
   for (const key of Object.keys(entry)) if (!KNOWN.has(key)) throw new ConfigError(name, `unknown option "${key}"`);
-  const { path, upstream, anonymous = false, requiredScopes = [], maxBodyBytes = DEFAULT_MAX_BODY_BYTES, timeoutSeconds = 30 } = entry as Partial<ApiRoute>;
+  const { path, upstream, anonymous = false, requiredScopes = [], maxBodyBytes = DEFAULT_MAX_BODY_BYTES, timeoutSeconds = 30, resource } = entry as Partial<ApiRoute>;
   // Only characters a URL parser leaves alone: the declared path is compared with parsed request paths.
   if (typeof path !== 'string' || !/^(\/[\w\-.~]+)+$/.test(path) || /\/\.\.?(\/|$)/.test(path)) {
     throw new ConfigError(`${name}.path`, 'expected a path such as /api/orders (letters, digits, -._~, no . or .. segment, no trailing /)');
@@ -99,6 +109,10 @@ function resolveRoute(entry: unknown, name: string): ResolvedApiRoute {
     throw new ConfigError(`${name}.maxBodyBytes`, `expected whole bytes from 0 to ${MAX_BODY_BYTES_LIMIT}`);
   }
   if (typeof timeoutSeconds !== 'number' || !(timeoutSeconds > 0) || timeoutSeconds > 3600) throw new ConfigError(`${name}.timeoutSeconds`, 'expected seconds, more than 0 and at most 3600');
+  if (resource !== undefined) {
+    checkResourceIndicator(resource, `${name}.resource`);
+    if (anonymous) throw new ConfigError(`${name}.resource`, 'an anonymous route sends no token, for a resource or otherwise');
+  }
   return Object.freeze({
     path,
     upstream: url,
@@ -107,5 +121,31 @@ function resolveRoute(entry: unknown, name: string): ResolvedApiRoute {
     requiredScopes: Object.freeze([...requiredScopes]),
     maxBodyBytes,
     timeoutMs: timeoutSeconds * 1000,
+    resource,
   });
+}
+
+/** Long enough for any real API's identifier, short enough to sit in every login's URL. */
+const MAX_RESOURCE_CHARS = 512;
+
+/**
+ * Throws a {@link ConfigError} naming `option` unless `value` is a resource indicator RFC 8707 §2
+ * allows: an absolute URI with no fragment (and, as §2 advises, no query). Sent exactly as written
+ * (`https://orders.example` stays without its slash): providers and APIs compare audiences as strings.
+ */
+export function checkResourceIndicator(value: unknown, option: string): asserts value is string {
+  let absolute = false;
+  try {
+    absolute = typeof value === 'string' && value.length <= MAX_RESOURCE_CHARS && /^[a-z][a-z\d+.-]*:[\x21-\x7e]+$/i.test(value) && Boolean(new URL(value));
+  } catch {
+    absolute = false;
+  }
+  if (!absolute || (value as string).includes('#') || (value as string).includes('?')) {
+    throw new ConfigError(option, `expected an absolute URI (e.g. https://api.example) without fragment, query or spaces, at most ${MAX_RESOURCE_CHARS} characters`);
+  }
+}
+
+/** The distinct resource indicators of the routes, in declaration order: what every login asks for. */
+export function routeResources(routes: readonly ResolvedApiRoute[]): readonly string[] {
+  return [...new Set(routes.flatMap((route) => (route.resource === undefined ? [] : [route.resource])))];
 }

@@ -38,7 +38,8 @@ export interface ProxyContext {
   readonly requestedScope: string;
   /** The live session behind the request, sliding its idle expiry, and a renewed cookie to set (cookie mode). */
   readonly session: (request: RequestLike) => Promise<{ session: Session; cookies: readonly string[] } | undefined>;
-  readonly tokens: (session: Session, force: boolean) => Promise<ServerTokens>;
+  /** The session's tokens (see Sessions.tokens), those issued for `resource` when a route names one. */
+  readonly tokens: (session: Session, force: boolean, resource: string | undefined) => Promise<ServerTokens>;
   readonly fetch: typeof fetch;
   /** The answer for an error the session layer threw (the store, the provider), as the other routes give it. */
   readonly fail: (error: unknown) => Response;
@@ -83,7 +84,7 @@ export async function forwardToApi(request: Request, route: ResolvedApiRoute, co
       ? await sendWithSessionToken(
           context.rp,
           context.dpop,
-          (force) => context.tokens(found.session, force),
+          (force) => context.tokens(found.session, force, route.resource),
           parts,
           () => body.stream === undefined,
           (tokens) => checkScopes(tokens, route, context.requestedScope),

@@ -115,7 +115,7 @@ export async function forwardOnNode(req: NodeMessage, res: NodeProxyResponse, ur
     if (!found && !route.anonymous) return json(401, { error: 'login_required' });
     if (found) {
       cookies = found.cookies;
-      tokens = usableTokens(undefined, (force) => context.tokens(found.session, force));
+      tokens = usableTokens(undefined, (force) => context.tokens(found.session, force, route.resource));
       current = await tokens(false);
       const refusal = scopeRefusal(current, route, context.requestedScope);
       if (refusal) return refusal;
