@@ -29,7 +29,8 @@ export function expectFailedRequests(): void {
  * this message with an empty stack is the driver's realm, not the page's. Firefox 153 does not report it.
  */
 function isBidiRealmNoise(error: Error): boolean {
-  if (FIREFOX_ERROR_PAGE_CSP.test(`${error.name}: ${error.message}`)) return true;
+  const report = `${error.name}: ${error.message}`;
+  if (FIREFOX_ERROR_PAGE_CSP.test(report) || DRIVER_EVAL_UNDER_NO_SCRIPT_POLICY.test(report)) return true;
   return error.message === 'Permission denied to access property "length"' && !/@|:\d+:\d+|\bat /.test((error.stack ?? '').split('\n').slice(1).join('\n').replace(/^undefined$/, ''));
 }
 
@@ -39,6 +40,15 @@ function isBidiRealmNoise(error: Error): boolean {
  * sends; the driver's script evaluation there is what it blocks, reported as the page's error.
  */
 const FIREFOX_ERROR_PAGE_CSP = /^Content-Security-Policy: .* violates the following directive: “default-src chrome:”/;
+
+/**
+ * The same blocked evaluation on a page of ours whose policy lets no script run at all (`default-src
+ * 'none'`: the session server's landing page after a callback, a meta refresh only). No script of the
+ * page can have called eval there, so this is Firefox 140's driver injecting its own (it happens when
+ * the injection meets the page before the refresh moves on). A blocked inline or external script on
+ * such a page is still an error.
+ */
+const DRIVER_EVAL_UNDER_NO_SCRIPT_POLICY = /^Content-Security-Policy: The page’s settings blocked a JavaScript eval \(script-src\) from being executed because it violates the following directive: “default-src 'none'”/;
 
 /** Collects errors thrown in every page of `context` (current and future); call `check()` at the end. */
 export function watchPageErrors(context: BrowserContext) {
