@@ -4,7 +4,7 @@ import { maxAgeOf } from './login-params.js';
 import { checkSecrets } from './seal.js';
 import { memoryStore } from './stores/memory.js';
 import type { CookieStore, SessionStore } from './stores/store.js';
-import { resolveApiRoutes, type ApiRoute, type ResolvedApiRoute } from './proxy/api-routes.js';
+import { checkResourceIndicator, resolveApiRoutes, routeResources, type ApiRoute, type ResolvedApiRoute } from './proxy/api-routes.js';
 
 /** Options of {@link createSessionServer}. */
 export interface SessionServerOptions {
@@ -196,6 +196,11 @@ export interface ResolvedServerOptions {
   readonly tokenRoute: boolean;
   readonly backchannelLogout: boolean;
   readonly apis: readonly ResolvedApiRoute[];
+  /**
+   * The resource indicators every login asks for (RFC 8707 §2.1): the routes' and
+   * `authorizationParams.resource`. Only these can have tokens of their own.
+   */
+  readonly resources: readonly string[];
   readonly cookieName: string;
   readonly secureCookies: boolean;
   readonly authorizationParams: Readonly<Record<string, string>>;
@@ -281,6 +286,8 @@ export function resolveServerOptions(input: SessionServerOptions): ResolvedServe
   }
   const postLogout = input.postLogoutRedirectUri === undefined ? `${app.origin}/` : secureUrl('postLogoutRedirectUri', input.postLogoutRedirectUri).href;
   const authorizationParams = checkAuthorizationParams('authorizationParams', input.authorizationParams ?? {});
+  if (authorizationParams.resource) checkResourceIndicator(authorizationParams.resource, 'authorizationParams');
+  const resources = [...new Set([...(authorizationParams.resource ? [authorizationParams.resource] : []), ...routeResources(apis)])];
   if (authorizationParams.max_age !== undefined && maxAgeOf(authorizationParams.max_age) === undefined) {
     throw new ConfigError('authorizationParams', '"max_age" must be whole seconds (digits only)');
   }
@@ -322,6 +329,7 @@ export function resolveServerOptions(input: SessionServerOptions): ResolvedServe
     tokenRoute,
     backchannelLogout,
     apis,
+    resources,
     cookieName,
     // `__Host-` cookies must be Secure; browsers accept Secure cookies from http://localhost too.
     secureCookies: true,

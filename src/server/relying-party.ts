@@ -17,7 +17,7 @@ import { requestUriUrl } from '../par/request-uri-url.js';
 import { isLoopbackHost } from '../client/options.js';
 import type { ResolvedServerOptions } from './options.js';
 import { readBounded } from './http-messages.js';
-import { routeResources } from './proxy/api-routes.js';
+import { toBase64Url } from './seal.js';
 
 /** Tokens as the server keeps them (sealed at rest). */
 export interface ServerTokens {
@@ -35,6 +35,11 @@ export interface ServerTokens {
    * routes with a `resource`, renewed on their own with the session's refresh token.
    */
   readonly resources?: Readonly<Record<string, ResourceToken>>;
+  /**
+   * The resource indicators the login asked for (RFC 8707 §2.1): only these can be asked for with the
+   * refresh token (oidc-provider spends a rotating refresh token even on a refused resource).
+   */
+  readonly loginResources?: readonly string[];
 }
 
 /** An access token issued for one resource (RFC 8707), as {@link ServerTokens.resources} keeps it. */
@@ -50,6 +55,8 @@ export interface PendingLogin {
   readonly maxAge?: number;
   /** Epoch ms when the login started; the callback refuses it once the pending lifetime has passed. */
   readonly issuedAt: number;
+  /** A digest of the resource indicators the login asked for (the list itself may not fit the cookie). */
+  readonly resources?: string;
 }
 
 // Metadata rarely changes; an hour bounds how long a moved endpoint goes unnoticed.
@@ -71,12 +78,13 @@ export class RelyingParty {
   readonly #dpop: oauth.DPoPHandle | undefined;
   /** The provider's signing keys for logout tokens, by its `jwks_uri` (a moved URI gets a new cache). */
   #keys: { uri: string; get: JWTVerifyGetKey } | undefined;
-  /** The API routes' resource indicators: every login asks for each (RFC 8707 §2.1). */
+  /** The resource indicators every login asks for (RFC 8707 §2.1), and a digest of the list. */
   readonly #resources: readonly string[];
+  #resourcesDigest: Promise<string> | undefined;
 
   constructor(options: ResolvedServerOptions) {
     this.#options = options;
-    this.#resources = routeResources(options.apis);
+    this.#resources = options.resources;
     this.#dpop = options.dpop && oauth.DPoP(this.#client(), options.dpop.keyPair);
   }
 
@@ -170,7 +178,11 @@ export class RelyingParty {
     }
     return {
       url: endpoint ? requestUriUrl(metadata, this.#options.clientId, await this.#push(metadata, search)) : url.href,
-      pending: maxAge && /^\d+$/.test(maxAge) ? { ...pending, maxAge: Number(maxAge) } : pending,
+      pending: {
+        ...pending,
+        ...(maxAge && /^\d+$/.test(maxAge) ? { maxAge: Number(maxAge) } : {}),
+        ...(this.#resources.length ? { resources: await this.#digestOfResources() } : {}),
+      },
     };
   }
 
@@ -223,7 +235,12 @@ export class RelyingParty {
         throw new ProtocolError('invalid_token_response', `${operation}: token_type "${result.token_type}" where DPoP was required`);
       }
       const user = oauth.getValidatedIdTokenClaims(result) as User;
-      const tokens = this.#toTokens(result);
+      let tokens = this.#toTokens(result);
+      if (this.#resources.length) {
+        // A login begun under another configuration (a deploy in between) asked for other resources: none is known to be granted.
+        const asked = pending.resources !== undefined && pending.resources === (await this.#digestOfResources());
+        tokens = { ...tokens, loginResources: asked ? this.#resources : [] };
+      }
       await checkIdToken(user, tokens.accessToken, this.#idTokenContext(true, operation));
       // acr_values is a request the provider may ignore (OIDC Core §3.1.2.1): the claim decides (§2 acr).
       const required = this.#options.requiredAcr;
@@ -285,8 +302,11 @@ export class RelyingParty {
     }
     const idToken = next.idToken ?? previous.idToken;
     const kept = { refreshToken: next.refreshToken ?? previous.refreshToken, ...(idToken ? { idToken } : {}) };
-    if (resource === undefined) return { ...next, ...kept, ...(previous.resources ? { resources: previous.resources } : {}) };
-    const { refreshToken: _refresh, idToken: _id, resources: _resources, ...issued } = next;
+    if (resource === undefined) {
+      const { resources, loginResources } = previous;
+      return { ...next, ...kept, ...(resources ? { resources } : {}), ...(loginResources ? { loginResources } : {}) };
+    }
+    const { refreshToken: _refresh, idToken: _id, ...issued } = next;
     return { ...previous, ...kept, resources: { ...previous.resources, [resource]: issued } };
   }
 
@@ -316,6 +336,14 @@ export class RelyingParty {
     if (idToken) url.searchParams.set('id_token_hint', idToken);
     url.searchParams.set('state', oauth.generateRandomState());
     return url.href;
+  }
+
+  /** SHA-256 of the resource list, base64url: what a pending login remembers of it. */
+  #digestOfResources(): Promise<string> {
+    this.#resourcesDigest ??= crypto.subtle
+      .digest('SHA-256', new TextEncoder().encode(this.#resources.join('\n')))
+      .then((digest) => toBase64Url(new Uint8Array(digest)));
+    return this.#resourcesDigest;
   }
 
   #client(): oauth.Client {

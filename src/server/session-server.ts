@@ -13,7 +13,7 @@ import { RelyingParty, type PendingLogin, type ServerTokens } from './relying-pa
 import { createSealer, type Sealer } from './seal.js';
 import { Sessions, type Session, type SessionMatch } from './sessions.js';
 import { backchannelLogout } from './backchannel/route.js';
-import { checkResourceIndicator, matchApiRoute } from './proxy/api-routes.js';
+import { matchApiRoute } from './proxy/api-routes.js';
 import { forwardToApi, type ProxyContext } from './proxy/forward.js';
 import { canForwardOnNode } from './proxy/node-forward.js';
 
@@ -41,9 +41,10 @@ export interface TokenOptions {
   /**
    * A resource indicator (RFC 8707), e.g. `https://orders.example`: a token issued for that resource
    * alone, asked for with the session's refresh token (§2.2) and kept beside the login's, as API
-   * routes with `resource` get. Providers that check the grant accept only resources the login asked
-   * for: those of the `apis` routes (and an `authorizationParams.resource`).
-   * Default: the login's own access token.
+   * routes with `resource` get. One the logins ask for: an `apis` route's `resource` or
+   * `authorizationParams.resource` (any other is a TypeError). A session whose login did not ask for
+   * it (begun before the configuration named it) gets a {@link LoginRequiredError} and stays: a new
+   * login asks for it. Default: the login's own access token.
    */
   resource?: string;
 }
@@ -140,12 +141,12 @@ export function createSessionServer(input: SessionServerOptions): SessionServer 
       return found?.session;
     },
     getAccessToken: async (request, tokenOptions) => {
-      const resource = resourceOption(tokenOptions, 'getAccessToken');
+      const resource = resourceOption(tokenOptions, options, 'getAccessToken');
       const found = await sessions.read(sessionCookieOf(request, options));
       return found && toAccessToken(await sessions.tokens(found.session, false, resource));
     },
     fetch: async (request, input, init, tokenOptions) => {
-      const resource = resourceOption(tokenOptions, 'fetch');
+      const resource = resourceOption(tokenOptions, options, 'fetch');
       // Read when the request is known to be sendable (the URL checked, the body read), once.
       let found: Promise<Session> | undefined;
       const session = () =>
@@ -376,14 +377,15 @@ function sessionCookieOf(request: RequestLike, options: ResolvedServerOptions): 
   return readCookie(header(request, 'cookie'), options.cookieName);
 }
 
-/** The `resource` of a call's {@link TokenOptions}, checked; a bad one is the caller's bug (TypeError). */
-function resourceOption(tokenOptions: TokenOptions | undefined, method: string): string | undefined {
+/**
+ * The `resource` of a call's {@link TokenOptions}: one the logins ask for, or a TypeError (the
+ * caller's bug: a token for any other could only be refused, spending the refresh token).
+ */
+function resourceOption(tokenOptions: TokenOptions | undefined, options: ResolvedServerOptions, method: string): string | undefined {
   const resource = tokenOptions?.resource;
   if (resource === undefined) return undefined;
-  try {
-    checkResourceIndicator(resource, 'resource');
-  } catch (error) {
-    throw new TypeError(`SessionServer.${method}: ${(error as Error).message}`);
+  if (typeof resource !== 'string' || !options.resources.includes(resource)) {
+    throw new TypeError(`SessionServer.${method}: resource must be one the logins ask for (an apis route's resource or authorizationParams.resource), written the same way`);
   }
   return resource;
 }
@@ -401,7 +403,8 @@ function parsePending(text: string | undefined): PendingLogin | undefined {
       typeof value.codeVerifier === 'string' &&
       typeof value.returnTo === 'string' &&
       Number.isFinite(value.issuedAt) &&
-      (value.maxAge === undefined || Number.isSafeInteger(value.maxAge))
+      (value.maxAge === undefined || Number.isSafeInteger(value.maxAge)) &&
+      (value.resources === undefined || typeof value.resources === 'string')
       ? value
       : undefined;
   } catch {

@@ -12,7 +12,7 @@
 // a session another server (another secret) wrote to a shared store is no session here, and an entry
 // copied or swapped to another key does not open. Entries sharing <h> belong together (stores that
 // evict, like the memory store, evict them together).
-import { LoginRequiredError, NetworkError, isAuthError, type AuthError } from '../errors/errors.js';
+import { LoginRequiredError, NetworkError, ProtocolError, isAuthError, type AuthError } from '../errors/errors.js';
 import { nextAttemptAt } from '../protocol/retry-policy.js';
 import { parseStoredObject } from '../session/stored-json.js';
 import { isInProcessStore } from './stores/memory.js';
@@ -22,7 +22,6 @@ import type { ResolvedServerOptions } from './options.js';
 import type { RelyingParty, ServerTokens } from './relying-party.js';
 import { createKeyedHash, createSealer, isSessionId, newSessionId, toBase64Url, type Sealer } from './seal.js';
 import type { SessionStore } from './stores/store.js';
-import { routeResources } from './proxy/api-routes.js';
 
 /** A live session as the app sees it. Instants are epoch milliseconds. */
 export interface Session {
@@ -118,12 +117,12 @@ export class Sessions {
   readonly #backoff = new Map<string, { failures: number; until: number; error: AuthError }>();
 
   #inProcess: boolean | undefined;
-  /** The API routes' resource indicators (their tokens' back-offs end with the session). */
+  /** The resource indicators logins ask for: the only ones with tokens of their own (and back-offs). */
   readonly #resources: readonly string[];
 
   constructor(options: ResolvedServerOptions, rp: RelyingParty) {
     this.#options = options;
-    this.#resources = routeResources(options.apis);
+    this.#resources = options.resources;
     this.#rp = rp;
     this.#tokenSealer = createSealer(options.secrets, 'tokens');
     this.#cookieSealer = createSealer(options.secrets, 'session-cookie');
@@ -248,6 +247,13 @@ export class Sessions {
     if (!handle || !current) throw new LoginRequiredError('session has no tokens');
     const held = forResource(current, resource);
     if (!forceRefresh && held && this.#fresh(held)) return held;
+    if (resource !== undefined) {
+      // Never ask for a resource the grant may not cover: oidc-provider spends a rotating refresh
+      // token before it refuses the resource, and the session would die at its next refresh.
+      if (!current.loginResources?.includes(resource)) throw new LoginRequiredError(`the login did not ask for ${resource}: a new login will`);
+      // A new login would not help: the provider issues this client no refresh token.
+      if (!current.refreshToken) throw new ProtocolError('invalid_token_response', `a token for ${resource} is asked for with a refresh token, and the session has none`);
+    }
     if (!current.refreshToken) throw new LoginRequiredError('the access token expired and the session has no refresh token');
     const key = flightKey(handle, resource);
     let flight = this.#refreshing.get(key);
@@ -514,14 +520,23 @@ export class Sessions {
     const now = this.#options.now();
     const ttl = Math.min(session.absoluteExpiresAt, now + this.#options.idleMs) - now;
     if (ttl <= 0) throw new LoginRequiredError('session expired');
-    // Tokens of resources no route names any more (the app's configuration changed) are not carried on.
+    // Tokens of resources the configuration no longer names are not carried on.
     if (next.resources && Object.keys(next.resources).some((name) => !this.#resources.includes(name))) {
       next = { ...next, resources: Object.fromEntries(Object.entries(next.resources).filter(([name]) => this.#resources.includes(name))) };
+    }
+    // Within what a read accepts: the other resources' tokens go first, then this one's (each is asked
+    // for again when needed); the rotated refresh token is always kept.
+    if (JSON.stringify(next).length > MAX_SESSION_JSON && next.resources) {
+      const own = resource === undefined ? undefined : next.resources[resource];
+      const alone: ServerTokens | undefined = own && { ...next, resources: { [resource as string]: own } };
+      next = alone && JSON.stringify(alone).length <= MAX_SESSION_JSON ? alone : { ...next, resources: {} };
     }
     // Only if the session still exists: a logout during the refresh stays a logout.
     const sealed = await this.#tokenSealer.seal(JSON.stringify(next), `t:${handle}`);
     if (!(await this.#call(() => store.update(`t:${handle}`, sealed, ttl)))) throw new LoginRequiredError('session ended');
-    return forResource(next, resource) as ServerTokens;
+    const issued = forResource(next, resource);
+    if (!issued) throw this.#backOff(key, new ProtocolError('invalid_token_response', `refresh: the token for ${resource} is too large to keep beside the session's`));
+    return issued;
   }
 
   async #readTokens(handle: string): Promise<ServerTokens | undefined> {
@@ -607,7 +622,10 @@ function forResource(tokens: ServerTokens, resource: string | undefined): Server
   if (resource === undefined) return tokens;
   const held = tokens.resources && Object.hasOwn(tokens.resources, resource) ? tokens.resources[resource] : undefined;
   if (!held || typeof held.accessToken !== 'string' || typeof held.tokenType !== 'string' || typeof held.expiresAt !== 'number') return undefined;
-  return { ...tokens, ...held };
+  const { accessToken, tokenType, expiresAt, receivedAt, scope } = held;
+  // Field by field: a scope the answer left out stays out (RFC 6749 §5.1: then the one asked for), never the login token's.
+  const { scope: _loginScope, ...rest } = tokens;
+  return { ...rest, accessToken, tokenType, expiresAt, ...(receivedAt === undefined ? {} : { receivedAt }), ...(scope === undefined ? {} : { scope }) };
 }
 
 function toSession(id: string, stored: StoredSession): Session {

@@ -249,6 +249,10 @@ describe('the resource option', () => {
     ['empty', ''],
     ['not a string', 42],
     ['overlong', `https://api.example/${'x'.repeat(600)}`],
+    ['credentials (they would ride in every login URL)', 'https://user:pw@api.example/'],
+    ['characters RFC 3986 does not allow', 'https://api.example/<x>'],
+    ['a quote', 'https://api.example/"x"'],
+    ['braces and a backtick', 'https://api.example/{x}`'],
   ])('%s is refused, naming the option', (_what, resource) => {
     expect(() => createSessionServer({ ...base, ...route(resource) } as never)).toThrow(expect.objectContaining({ name: 'ConfigError', option: 'apis[0].resource' }));
   });

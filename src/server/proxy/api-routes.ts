@@ -129,23 +129,30 @@ function resolveRoute(entry: unknown, name: string): ResolvedApiRoute {
 const MAX_RESOURCE_CHARS = 512;
 
 /**
+ * An absolute URI without query or fragment (RFC 8707 §2: MUST NOT have a fragment, SHOULD NOT a
+ * query): a scheme, then only characters RFC 3986 §2 allows outside those two parts.
+ */
+const RESOURCE_INDICATOR = /^[a-z][a-z\d+.-]*:(?:[\w\-.~!$&'()*+,;=:@/]|%[\da-f]{2})+$/i;
+
+/**
  * Throws a {@link ConfigError} naming `option` unless `value` is a resource indicator RFC 8707 §2
- * allows: an absolute URI with no fragment (and, as §2 advises, no query). Sent exactly as written
- * (`https://orders.example` stays without its slash): providers and APIs compare audiences as strings.
+ * allows (see {@link RESOURCE_INDICATOR}), with no user name or password (it rides in every login's
+ * URL). Sent exactly as written (`https://orders.example` stays without its slash): providers and
+ * APIs compare audiences as strings.
  */
 export function checkResourceIndicator(value: unknown, option: string): asserts value is string {
-  let absolute = false;
+  let url: URL | undefined;
   try {
-    absolute = typeof value === 'string' && value.length <= MAX_RESOURCE_CHARS && /^[a-z][a-z\d+.-]*:[\x21-\x7e]+$/i.test(value) && Boolean(new URL(value));
+    url = typeof value === 'string' && value.length <= MAX_RESOURCE_CHARS && RESOURCE_INDICATOR.test(value) ? new URL(value) : undefined;
   } catch {
-    absolute = false;
+    url = undefined;
   }
-  if (!absolute || (value as string).includes('#') || (value as string).includes('?')) {
-    throw new ConfigError(option, `expected an absolute URI (e.g. https://api.example) without fragment, query or spaces, at most ${MAX_RESOURCE_CHARS} characters`);
+  if (!url || url.username || url.password) {
+    throw new ConfigError(option, `expected an absolute URI (e.g. https://api.example) without fragment, query, credentials or spaces, at most ${MAX_RESOURCE_CHARS} characters`);
   }
 }
 
-/** The distinct resource indicators of the routes, in declaration order: what every login asks for. */
+/** The distinct resource indicators of the routes (most specific path first, as routes are kept). */
 export function routeResources(routes: readonly ResolvedApiRoute[]): readonly string[] {
   return [...new Set(routes.flatMap((route) => (route.resource === undefined ? [] : [route.resource])))];
 }
