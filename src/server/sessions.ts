@@ -50,6 +50,8 @@ const LOCK_POLL_MS = 50;
 const MAX_SESSION_JSON = 65_536;
 /** Sessions whose refresh back-off this process remembers; the oldest is forgotten beyond it. */
 const MAX_BACKOFFS = 10_000;
+/** Token entries whose parse this process keeps; the oldest is forgotten beyond it. */
+const MAX_PARSED_TOKENS = 10_000;
 /** Login claims the stateless cookie mode remembers in this process; the oldest is forgotten beyond it. */
 const MAX_CLAIMED_LOGINS = 10_000;
 
@@ -117,6 +119,8 @@ export class Sessions {
   readonly #backoff = new Map<string, { failures: number; until: number; error: AuthError }>();
 
   #inProcess: boolean | undefined;
+  /** Token entries parsed in this process, by their opened text (bounded, oldest dropped first). */
+  readonly #parsedTokens = new Map<string, ServerTokens>();
   /** The resource indicators logins ask for: the only ones with tokens of their own (and back-offs). */
   readonly #resources: readonly string[];
 
@@ -543,8 +547,18 @@ export class Sessions {
     const store = this.#store;
     if (!store) return undefined;
     const sealed = await this.#call(() => store.get(`t:${handle}`));
-    const parsed = parseStoredObject(sealed ? await this.#tokenSealer.unseal(sealed, `t:${handle}`) : undefined, MAX_SESSION_JSON);
-    return typeof parsed?.accessToken === 'string' ? (parsed as unknown as ServerTokens) : undefined;
+    const plain = sealed ? await this.#tokenSealer.unseal(sealed, `t:${handle}`) : undefined;
+    if (plain === undefined) return undefined;
+    // Parsed once per stored text (the sealer hands back the same string while the entry is unchanged,
+    // so the lookup hashes nothing new); frozen, since every reader of this session shares it.
+    const known = this.#parsedTokens.get(plain);
+    if (known) return known;
+    const parsed = parseStoredObject(plain, MAX_SESSION_JSON);
+    if (typeof parsed?.accessToken !== 'string') return undefined;
+    const tokens = deepFreeze(parsed) as unknown as ServerTokens;
+    if (this.#parsedTokens.size >= MAX_PARSED_TOKENS) this.#parsedTokens.delete(this.#parsedTokens.keys().next().value as string);
+    this.#parsedTokens.set(plain, tokens);
+    return tokens;
   }
 
   /** A store call with a deadline; failures and timeouts become {@link SessionStoreError}. */
@@ -602,6 +616,15 @@ export class Sessions {
     claimed.set(key, expiresAt);
     return true;
   }
+}
+
+/** `value` and every object in it, frozen: a shared parse no reader can change for the next. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
 }
 
 /** A `sid` claim worth an index entry: a non-empty string of sane length. */

@@ -42,12 +42,17 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
   // No sweep before this instant: no entry expires earlier (and sweeps, a full scan, are a second apart).
   let sweepAt = Infinity;
 
+  // The group last moved to the end: a request reads a session's entries one after another, and
+  // moving a group that is already the most recent would only rehash its key.
+  let newest: string | undefined;
   const use = (key: string) => {
     const group = groupOf(key);
+    if (group === newest) return;
     const members = groups.get(group);
     if (!members) return;
     groups.delete(group);
     groups.set(group, members);
+    newest = group;
   };
   const remove = (key: string) => {
     if (!entries.delete(key)) return;
@@ -56,7 +61,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     const group = groupOf(key);
     const members = groups.get(group);
     members?.delete(key);
-    if (members?.size === 0) groups.delete(group);
+    if (members?.size === 0) {
+      groups.delete(group);
+      if (group === newest) newest = undefined;
+    }
   };
   const live = (key: string) => {
     const entry = entries.get(key);
@@ -82,6 +90,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     members.add(key);
     groups.delete(group);
     groups.set(group, members);
+    newest = group;
     if (key.startsWith('c:')) claims.add(key);
     if (size <= maxEntries) return;
     // Full: what has expired goes first; then claims; then whole groups, least recently used first (never the one just written).
