@@ -50,7 +50,7 @@ const LOCK_POLL_MS = 50;
 const MAX_SESSION_JSON = 65_536;
 /** Sessions whose refresh back-off this process remembers; the oldest is forgotten beyond it. */
 const MAX_BACKOFFS = 10_000;
-/** Token entries whose parse this process keeps; the oldest is forgotten beyond it. */
+/** Token (and session) entries whose parse this process keeps; the oldest is forgotten beyond it. */
 const MAX_PARSED_TOKENS = 10_000;
 /** Login claims the stateless cookie mode remembers in this process; the oldest is forgotten beyond it. */
 const MAX_CLAIMED_LOGINS = 10_000;
@@ -119,8 +119,9 @@ export class Sessions {
   readonly #backoff = new Map<string, { failures: number; until: number; error: AuthError }>();
 
   #inProcess: boolean | undefined;
-  /** Token entries parsed in this process, by their opened text (bounded, oldest dropped first). */
+  /** Token and session entries parsed in this process, by their opened text (bounded, oldest dropped first). */
   readonly #parsedTokens = new Map<string, ServerTokens>();
+  readonly #parsedSessions = new Map<string, StoredSession>();
   /** The resource indicators logins ask for: the only ones with tokens of their own (and back-offs). */
   readonly #resources: readonly string[];
 
@@ -197,7 +198,7 @@ export class Sessions {
         const sealedSession = await this.#call(() => store.get(`s:${candidate}`));
         if (sealedSession === undefined) continue;
         handle = candidate;
-        stored = parseSession(await this.#sessionSealer.unseal(sealedSession, `s:${candidate}`));
+        stored = this.#parseStoredSession(await this.#sessionSealer.unseal(sealedSession, `s:${candidate}`));
         break;
       }
     }
@@ -213,6 +214,23 @@ export class Sessions {
     const sealedSlid = await this.#sessionSealer.seal(JSON.stringify(slid), `s:${handle}`);
     const [still] = await this.#call(() => Promise.all([store.update(`s:${handle}`, sealedSlid, idleExp - now), store.touch(`t:${handle}`, idleExp - now)]));
     return still ? { session: this.#found(id, slid, handle) } : undefined;
+  }
+
+  /**
+   * A session entry's opened text, parsed once per text as {@link #readTokens} does: the result is
+   * frozen, `user` included (the type says its claims are read-only; now no reader can change them
+   * for the next request).
+   */
+  #parseStoredSession(plain: string | undefined): StoredSession | undefined {
+    if (plain === undefined) return undefined;
+    const known = this.#parsedSessions.get(plain);
+    if (known) return known;
+    const parsed = parseSession(plain);
+    if (!parsed) return undefined;
+    deepFreeze(parsed);
+    if (this.#parsedSessions.size >= MAX_PARSED_TOKENS) this.#parsedSessions.delete(this.#parsedSessions.keys().next().value as string);
+    this.#parsedSessions.set(plain, parsed);
+    return parsed;
   }
 
   #found(id: string, stored: StoredSession, handle: string): Session {

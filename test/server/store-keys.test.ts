@@ -58,6 +58,15 @@ describe.each(['memory', 'redis'] as const)('store keys with the %s store', (kin
     for (const piece of pieces) expect(await app.server.getSession({ headers: { cookie: `${SESSION_COOKIE}=${piece}` } }), piece).toBeUndefined();
   });
 
+  test("a session read is parsed once and shared: its user's claims cannot be changed for the next reader", async () => {
+    const cookie = `${SESSION_COOKIE}=${sessionCookie((await login(file.world)).jar)}`;
+    const first = await app.server.getSession({ headers: { cookie } });
+    expect(first?.user.name).toBe('Ada');
+    expect(() => void ((first!.user as { name?: unknown }).name = 'mallory')).toThrow(TypeError);
+    const second = await app.server.getSession({ headers: { cookie } });
+    expect(second?.user.name).toBe('Ada');
+  });
+
   test('swapping the session entries of two sessions: neither opens, neither becomes the other', async () => {
     const a = sessionCookie((await login(file.world)).jar);
     const b = sessionCookie((await login(file.world)).jar);
