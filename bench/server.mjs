@@ -146,9 +146,9 @@ async function proxyRounds({ port, appOrigin, oidc }) {
       for (const name of order) {
         const config = await startProxyConfig(name, { port, appOrigin, upstream, cpuProfDir, oidc });
         try {
-          const sample = await measureProxy({ url: config.url, headers: config.headers, ...proxySettings });
+          const sample = await measureProxy({ url: config.url, headers: config.headers, pid: config.pid, ...proxySettings });
           (samples[name] ??= []).push(sample);
-          console.log(`proxy round ${round + 1}/${proxySettings.rounds}  ${PROXY_LABELS[name].padEnd(34)} ${String(Math.round(sample.rps)).padStart(6)} req/s  p50 ${sample.p50} ms  p99 ${sample.p99} ms  one request p50 ${sample.probeP50} µs  p99 ${sample.probeP99} µs`);
+          console.log(`proxy round ${round + 1}/${proxySettings.rounds}  ${PROXY_LABELS[name].padEnd(34)} ${String(Math.round(sample.rps)).padStart(6)} req/s  p50 ${sample.p50} ms  p99 ${sample.p99} ms  one request p50 ${sample.probeP50} µs  p99 ${sample.probeP99} µs${sample.cpuPerRequest === undefined ? '' : `  proxy CPU ${sample.cpuPerRequest.toFixed(1)} µs/request`}`);
         } finally {
           await config.stop();
         }

@@ -15,7 +15,7 @@ export const APPS = {
  * @param {'oidc-session' | 'express-session'} library
  * @param {object} config See child.mjs.
  * @param {{ cpuProfDir?: string }} [options] Write a V8 CPU profile of the child there when it stops.
- * @returns {Promise<{ stop: () => Promise<void> }>}
+ * @returns {Promise<{ stop: () => Promise<void>, pid: number | undefined }>}
  */
 export async function startApp(library, config, options = {}) {
   const execArgv = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
@@ -50,7 +50,7 @@ export async function startApp(library, config, options = {}) {
     await stop();
     throw error;
   }
-  return { stop };
+  return { stop, pid: child.pid };
 }
 
 /** Synchronously SIGKILLs every child still running (safe inside an `exit` handler). */

@@ -38,7 +38,8 @@ const check = async (url, headers, expected, what) => {
  * @param {string} name One of PROXY_CONFIGS.
  * @param {{ port: number, appOrigin: string, upstream: string, cpuProfDir?: string, oidc: object }} context
  *   `upstream` is the API's base URL (…/v1); `oidc` the session server's settings (issuer, client, secret, build).
- * @returns {Promise<{ url: string, headers: Record<string, string>, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, headers: Record<string, string>, stop: () => Promise<void>, pid?: number }>}
+ *   `pid`: the proxy's process (none for the direct call), whose CPU time the load measures.
  */
 export async function startProxyConfig(name, { port, appOrigin, upstream, cpuProfDir, oidc }) {
   if (name === 'direct') {
@@ -59,7 +60,7 @@ export async function startProxyConfig(name, { port, appOrigin, upstream, cpuPro
       await check(url, CSRF, 401, 'oidc-session proxy without a session');
     }
     await check(url, headers, 200, `${name} with the session cookie`);
-    return { url, headers, stop: app.stop };
+    return { url, headers, stop: app.stop, pid: app.pid };
   } catch (error) {
     await app.stop();
     throw error;

@@ -26,6 +26,7 @@ export function summarizeProxy(samples) {
       p99: of('p99'),
       probeP50: Math.round(of('probeP50')),
       probeP99: Math.round(of('probeP99')),
+      ...(rounds.every((r) => r.cpuPerRequest !== undefined) ? { cpuPerRequest: Number(of('cpuPerRequest').toFixed(1)) } : {}),
       rounds,
     };
   }
@@ -34,11 +35,12 @@ export function summarizeProxy(samples) {
   for (const [name, r] of Object.entries(results)) {
     if (direct && name !== 'direct') Object.assign(r, { addedP50: r.probeP50 - direct.probeP50, addedP99: r.probeP99 - direct.probeP99 });
     if (reference && name !== 'direct') r.slowdown = Number((reference.rps / r.rps).toFixed(2));
+    if (reference?.cpuPerRequest !== undefined && r.cpuPerRequest !== undefined) r.cpuRatio = Number((r.cpuPerRequest / reference.cpuPerRequest).toFixed(2));
   }
   return results;
 }
 
-const HEADER = ['', 'requests/s', 'range over rounds', 'p50 (ms)', 'p99 (ms)', 'one request p50 (µs)', 'one request p99 (µs)', 'added p50 / p99 (µs)', 'plain proxy ÷ this (req/s)'];
+const HEADER = ['', 'requests/s', 'range over rounds', 'p50 (ms)', 'p99 (ms)', 'one request p50 (µs)', 'one request p99 (µs)', 'added p50 / p99 (µs)', 'plain proxy ÷ this (req/s)', 'proxy CPU per request (µs)', 'this ÷ plain proxy (CPU)'];
 const fmtMs = (value) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 const signed = (n) => (n >= 0 ? `+${n}` : String(n));
 
@@ -53,6 +55,8 @@ function rows(results) {
     String(r.probeP99),
     r.addedP50 === undefined ? '' : `${signed(r.addedP50)} / ${signed(r.addedP99)}`,
     r.slowdown === undefined ? '' : `${r.slowdown.toFixed(2)}×`,
+    r.cpuPerRequest === undefined ? '' : r.cpuPerRequest.toFixed(1),
+    r.cpuRatio === undefined ? '' : `${r.cpuRatio.toFixed(2)}×`,
   ]);
 }
 
@@ -67,6 +71,7 @@ export function proxyVerdicts(results) {
   const ours = results['oidc-session'];
   if (ours?.slowdown === undefined) return [];
   const lines = [`${PROXY_LABELS[PROXY_REFERENCE]} serves ${ours.slowdown.toFixed(2)}× the requests/s of the oidc-session proxy — target ≤${PROXY_TARGET}× ${ours.slowdown <= PROXY_TARGET ? 'met' : 'not met'}`];
+  if (ours.cpuRatio !== undefined) lines.push(`the oidc-session proxy spends ${ours.cpuRatio.toFixed(2)}× the CPU time per request of ${PROXY_LABELS[PROXY_REFERENCE]} (${ours.cpuPerRequest} µs against ${results[PROXY_REFERENCE].cpuPerRequest} µs)`);
   const viaFetch = results['plain-fetch'];
   // The session server forwards on node:http under nodeHandler, and on fetch with DPoP or server.handle:
   // this ratio is what the fetch transport alone would cost a hand-written proxy.
