@@ -48,19 +48,53 @@ async function startDroppingUpstream(): Promise<DroppingUpstream> {
   };
 }
 
+/** An upstream that keeps connections 30 s (so only the proxy closes them sooner) and notes when each closed. */
+async function startPatientUpstream(): Promise<{ origin: string; closedAt: number[]; open: () => number; close(): Promise<void> }> {
+  const closedAt: number[] = [];
+  let open = 0;
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{}');
+  });
+  server.keepAliveTimeout = 30_000;
+  server.on('connection', (socket) => {
+    open++;
+    socket.on('close', () => {
+      open--;
+      closedAt.push(Date.now());
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    closedAt,
+    open: () => open,
+    close: () => new Promise((resolve) => server.close(() => resolve()).closeAllConnections()),
+  };
+}
+
 let world: World;
 let app: App;
 let upstream: DroppingUpstream;
+let patient: Awaited<ReturnType<typeof startPatientUpstream>>;
 let jar: CookieJar;
 
 beforeAll(async () => {
-  [world, upstream] = await Promise.all([startWorld(), startDroppingUpstream()]);
-  app = await world.startApp({ store: memoryStore(), apis: [{ path: '/api/drop', upstream: `${upstream.origin}/v1` }] });
+  [world, upstream, patient] = await Promise.all([startWorld(), startDroppingUpstream(), startPatientUpstream()]);
+  app = await world.startApp({
+    store: memoryStore(),
+    apis: [
+      { path: '/api/drop', upstream: `${upstream.origin}/v1` },
+      { path: '/api/patient', upstream: `${patient.origin}/v1` },
+    ],
+  });
   ({ jar } = await login(world));
 }, 30_000);
 afterAll(async () => {
   await app?.close();
-  await upstream?.close();
+  await Promise.all([upstream?.close(), patient?.close()]);
   await world?.close();
 }, 15_000);
 
@@ -129,4 +163,17 @@ describe('the node:http transport', () => {
     expect(await post.json()).toEqual({ error: 'upstream_unavailable' });
     expect(upstream.seen.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
+
+  test('a pooled connection idle for 3 s is closed within a second more: before the 5 s after which Node servers close theirs', async () => {
+    expect((await send('/api/patient/x')).status).toBe(200);
+    const idleFrom = Date.now();
+    expect(patient.open()).toBe(1);
+    while (patient.open() > 0 && Date.now() - idleFrom < 6_000) await new Promise((resolve) => setTimeout(resolve, 50));
+    const idle = (patient.closedAt.at(-1) ?? Infinity) - idleFrom;
+    expect(idle).toBeGreaterThanOrEqual(2_900);
+    expect(idle).toBeLessThan(4_500);
+    // The next request opens a new connection, with nothing to retry.
+    expect((await send('/api/patient/y')).status).toBe(200);
+    expect(patient.open()).toBe(1);
+  }, 10_000);
 });

@@ -60,26 +60,56 @@ interface RequestOptions {
   headers: Record<string, string | string[]>;
 }
 
+/** Node's `Agent`, as far as it is used. */
+interface PoolAgent {
+  /** Idle connections, per host. */
+  readonly freeSockets: Readonly<Record<string, readonly { destroy(): unknown }[] | undefined>>;
+  /** A connection went back to the pool. */
+  on(event: 'free', listener: (socket: object) => void): unknown;
+}
+
 interface HttpModule {
   request(options: RequestOptions): Outgoing;
-  Agent: new (options: { keepAlive: boolean; timeout: number }) => unknown;
+  Agent: new (options: { keepAlive: boolean }) => PoolAgent;
 }
 
 /** One kept-alive connection pool per scheme, for every route and session server in the process. */
-const clients = new Map<string, { request: HttpModule['request']; agent: unknown }>();
+const clients = new Map<string, { request: HttpModule['request']; agent: PoolAgent }>();
 
-function clientFor(protocol: string): { request: HttpModule['request']; agent: unknown } | undefined {
+function clientFor(protocol: string): { request: HttpModule['request']; agent: PoolAgent } | undefined {
   let client = clients.get(protocol);
   if (!client) {
     const builtin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
     const module = builtin?.(protocol === 'https:' ? 'node:https' : 'node:http') as HttpModule | undefined;
     if (!module || typeof module.request !== 'function') return undefined;
-    // Idle pooled connections close after 4 s, before the 5 s after which Node's servers (and many
-    // others) close them, so a request rarely meets a connection its upstream is closing.
-    client = { request: module.request, agent: new module.Agent({ keepAlive: true, timeout: 4_000 }) };
+    const agent = new module.Agent({ keepAlive: true });
+    closeIdleConnections(agent);
+    client = { request: module.request, agent };
     clients.set(protocol, client);
   }
   return client;
+}
+
+/** A pooled connection idle this long is closed. */
+const IDLE_CLOSE_MS = 3_000;
+
+/**
+ * Closes pooled connections idle for {@link IDLE_CLOSE_MS} (within a second more), before the 5 s
+ * after which Node's servers (and many others) close them, so a request rarely meets a connection its
+ * upstream is closing. One sweep a second, not the Agent's `timeout`: a socket timeout re-arms its
+ * timer on every read and write, which cost a seventh of the proxy's CPU time per request (bench:server).
+ */
+function closeIdleConnections(agent: PoolAgent): void {
+  const idleSince = new WeakMap<object, number>();
+  agent.on('free', (socket) => idleSince.set(socket, Date.now()));
+  const sweep = setInterval(() => {
+    const cutoff = Date.now() - IDLE_CLOSE_MS;
+    for (const sockets of Object.values(agent.freeSockets)) {
+      for (const socket of [...(sockets ?? [])]) if ((idleSince.get(socket) ?? 0) <= cutoff) socket.destroy();
+    }
+  }, 1_000);
+  // The sweep never keeps a process alive.
+  (sweep as { unref?: () => unknown }).unref?.();
 }
 
 /** Whether {@link forwardOnNode} can carry requests to every route: Node (20.16 and later) with its http client. */
