@@ -22,11 +22,16 @@ const SHARED_CACHE_FIELDS = /^(surrogate-control|surrogate-key|([\w-]+-)?cdn-cac
 const DROPPED_RESPONSE = new Set([...HOP_BY_HOP, 'set-cookie', 'set-cookie2', 'dpop-nonce']);
 
 const NONE: ReadonlySet<string> = new Set();
+/** What nearly every client and server sends, answered without parsing (hop-by-hop fields already). */
+const KEEP_ALIVE: ReadonlySet<string> = new Set(['keep-alive']);
+const CLOSE: ReadonlySet<string> = new Set(['close']);
 
 /** Fields the `Connection` header names are hop-by-hop too (RFC 9110 §7.6.1). */
 export function connectionFields(connection: string | null | undefined): ReadonlySet<string> {
   if (!connection) return NONE;
-  return new Set((connection ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean));
+  if (connection === 'keep-alive') return KEEP_ALIVE;
+  if (connection === 'close') return CLOSE;
+  return new Set(connection.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean));
 }
 
 /** Whether a request field (lower-case name) goes to the upstream; `named` are those `Connection` lists. */
