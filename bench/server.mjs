@@ -12,7 +12,9 @@
 // Env: BENCH_ROUNDS (3), BENCH_DURATION (5 s), BENCH_WARMUP (1 s), BENCH_CONNECTIONS (50),
 // BENCH_STORES (memory,redis), BENCH_CPU_PROF (a directory: write each app's V8 CPU profile there),
 // BENCH_DIST (measure another build's output directory instead of dist/, e.g. an older commit's),
-// BENCH_SECTIONS (session,proxy: which parts to run), BENCH_PROBE_REQUESTS (2000 one-at-a-time
+// BENCH_COMPARE_DIST (another build's output directory: its proxy joins the proxy section's rounds,
+// interleaved with this build's, for an A/B of one change; between runs this machine drifts by a
+// fifth), BENCH_SECTIONS (session,proxy: which parts to run), BENCH_PROBE_REQUESTS (2000 one-at-a-time
 // requests per proxy sample, for the added latency).
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -23,7 +25,7 @@ import { killAll, startApp } from './server/apps.mjs';
 import { measure } from './server/load.mjs';
 import { loginCookie } from './server/login.mjs';
 import { LABELS, rewriteDocs, summarize, textTable, verdicts } from './server/report.mjs';
-import { PROXY_CONFIGS, PROXY_LABELS, startProxyConfig } from './server/proxy-apps.mjs';
+import { PROXY_COMPARE, PROXY_CONFIGS, PROXY_LABELS, addCompareConfig, startProxyConfig } from './server/proxy-apps.mjs';
 import { measureProxy } from './server/proxy-load.mjs';
 import { proxyTextTable, proxyVerdicts, rewriteProxyDocs, summarizeProxy } from './server/proxy-report.mjs';
 import { snapshotDist } from './server/snapshot.mjs';
@@ -57,11 +59,13 @@ const SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
 let redis;
 let provider;
 let snapshot;
+let compareSnapshot;
 // Whatever happens (an error, Ctrl-C), no app or redis-server outlives the run.
 process.on('exit', () => {
   killAll();
   void redis?.stop();
   snapshot?.remove();
+  compareSnapshot?.remove();
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 
@@ -88,7 +92,13 @@ const redisServerVersion = () => {
 };
 
 async function main() {
+  // The docs show one build: an A/B belongs in the terminal.
+  if (process.env.BENCH_COMPARE_DIST && process.argv.includes('--docs')) throw new Error('BENCH_COMPARE_DIST and --docs do not go together');
   snapshot = await snapshotDist(process.env.BENCH_DIST);
+  if (process.env.BENCH_COMPARE_DIST) {
+    compareSnapshot = await snapshotDist(process.env.BENCH_COMPARE_DIST, 'compare');
+    addCompareConfig(process.env.BENCH_COMPARE_DIST);
+  }
   const port = await freePort();
   const appOrigin = `http://localhost:${port}`;
   if (sections.includes('session') && settings.stores.includes('redis')) redis = await startRedis();
@@ -144,7 +154,8 @@ async function proxyRounds({ port, appOrigin, oidc }) {
     for (let round = 0; round < proxySettings.rounds; round++) {
       const order = PROXY_CONFIGS.map((_, i) => PROXY_CONFIGS[(i + round) % PROXY_CONFIGS.length]);
       for (const name of order) {
-        const config = await startProxyConfig(name, { port, appOrigin, upstream, cpuProfDir, oidc });
+        const built = name === PROXY_COMPARE ? { ...oidc, serverEntry: compareSnapshot.entry } : oidc;
+        const config = await startProxyConfig(name, { port, appOrigin, upstream, cpuProfDir, oidc: built });
         try {
           const sample = await measureProxy({ url: config.url, headers: config.headers, pid: config.pid, ...proxySettings });
           (samples[name] ??= []).push(sample);

@@ -22,6 +22,15 @@ export const PROXY_LABELS = {
   'oidc-session': 'oidc-session proxy, memoryStore()',
 };
 
+/** The configuration `BENCH_COMPARE_DIST` adds: the session server's proxy from another build, interleaved with this one's. */
+export const PROXY_COMPARE = 'oidc-session-compare';
+
+/** Adds {@link PROXY_COMPARE} to the table, labelled with the build's directory. */
+export function addCompareConfig(dir) {
+  PROXY_CONFIGS.push(PROXY_COMPARE);
+  PROXY_LABELS[PROXY_COMPARE] = `oidc-session proxy, ${dir}`;
+}
+
 // What the session server's browser client sends on every proxied call.
 const CSRF = { 'x-oidc-session': '1' };
 /** A cookie of the session cookie's size for the plain proxies, which must drop it like ours does. */
@@ -48,14 +57,15 @@ export async function startProxyConfig(name, { port, appOrigin, upstream, cpuPro
     return { url, headers: { authorization: 'Bearer direct-call-token-0123456789abcdefghijklmnop' }, stop: async () => {} };
   }
   const url = `http://127.0.0.1:${port}/api/orders/42`;
+  const oidcApp = name === 'oidc-session' || name === PROXY_COMPARE;
   const app =
-    name === 'oidc-session'
+    oidcApp
       ? await startApp('oidc-proxy', { ...oidc, port, appOrigin, upstream }, { cpuProfDir })
       : await startApp('plain-proxy', { port, upstream, via: name === 'plain-fetch' ? 'fetch' : 'http' }, { cpuProfDir });
   try {
-    const cookie = name === 'oidc-session' ? await loginCookie('oidc-session', appOrigin) : lookalikeCookie();
+    const cookie = oidcApp ? await loginCookie('oidc-session', appOrigin) : lookalikeCookie();
     const headers = { cookie, ...CSRF };
-    if (name === 'oidc-session') {
+    if (oidcApp) {
       await check(url, { cookie }, 403, 'oidc-session proxy without the CSRF header');
       await check(url, CSRF, 401, 'oidc-session proxy without a session');
     }

@@ -10,9 +10,10 @@ const root = new URL('../../', import.meta.url);
  * Copies dist/ (or `from`, another build's output directory) and checks the copy loads; resolves with
  * the copy's server entry (a file URL) and a synchronous remover.
  * @param {string | URL} [from]
+ * @param {string} [name] Tells apart two snapshots of one run (the build under test and one compared with it).
  */
-export async function snapshotDist(from = new URL('dist/', root)) {
-  const dir = new URL(`node_modules/.cache/oidc-session-bench-server-${process.pid}/`, root);
+export async function snapshotDist(from = new URL('dist/', root), name = 'main') {
+  const dir = new URL(`node_modules/.cache/oidc-session-bench-server-${process.pid}-${name}/`, root);
   for (let attempt = 1; ; attempt++) {
     try {
       await rm(dir, { recursive: true, force: true });
