@@ -5,9 +5,10 @@ import type { SessionServer } from './session-server.js';
 import { SessionStoreError } from './errors.js';
 import { isSameOriginRequest } from './csrf.js';
 import { isProxiedAnswer, type ProxyContext } from './proxy/forward.js';
-import { matchApiRoute } from './proxy/api-routes.js';
+import { API_METHODS, API_METHOD_SET, matchApiRoute } from './proxy/api-routes.js';
 import { forwardOnNode, type NodeProxyResponse } from './proxy/node-forward.js';
 import { nodeProxyOf } from './session-server.js';
+import { requestTarget } from './request-target.js';
 
 /** The parts of Node's `IncomingMessage` the adapters read. */
 export interface NodeRequest {
@@ -61,24 +62,25 @@ export function nodeHandler(server: SessionServer): (req: NodeRequest, res: Node
   const proxy = nodeProxyOf(server);
   return (req, res, next) => {
     const target = requestTarget(req.url);
-    if (!target || !server.owns(target.pathname)) {
+    // A proxied API's path first: every request to it is one, and it needs neither `owns` nor `allowedMethods`.
+    const route = target && proxy ? matchApiRoute(proxy.routes, target.pathname) : undefined;
+    if (!target || (!route && !server.owns(target.pathname))) {
       if (next) return next();
       return guarded(res, () => reply(res, 404, { error: 'not_found' }));
     }
     guarded(res, () => {
       const method = req.method ?? 'GET';
       // `new Request()` is only ever asked to carry a method a route serves (it refuses TRACE, CONNECT, TRACK).
-      const allow = server.allowedMethods(target.pathname);
+      const allow = route ? API_METHODS : server.allowedMethods(target.pathname);
       if (!allow) return reply(res, 404, { error: 'not_found' });
-      if (!allow.split(', ').includes(method)) return reply(res, 405, { error: 'method_not_allowed' }, { allow });
+      if (route ? !API_METHOD_SET.has(method) : !allow.split(', ').includes(method)) return reply(res, 405, { error: 'method_not_allowed' }, { allow });
       // A proxied API on HTTP/1.x: piped on node:http (proxy/node-forward.ts), without a Web Request.
-      const stream = proxy && (req.httpVersionMajor ?? 1) < 2 && isNodeStream(req) ? req : undefined;
-      const route = stream && matchApiRoute((proxy as ProxyContext).routes, target.url.pathname);
+      const stream = route && (req.httpVersionMajor ?? 1) < 2 && isNodeStream(req) ? req : undefined;
       if (stream && route) {
         const chunked = stream.headers['transfer-encoding'] !== undefined;
         const hasBody = method !== 'GET' && method !== 'HEAD' && (chunked || stream.headers['content-length'] !== undefined);
         if (hasBody && stream.readableEnded && (chunked || Number(stream.headers['content-length']) > 0)) return reply(res, 500, BODY_READ_BEFORE);
-        return void forwardOnNode(stream, res as NodeProxyResponse, target.url, route, proxy as ProxyContext, hasBody)
+        return void forwardOnNode(stream, res as NodeProxyResponse, target, route, proxy as ProxyContext, hasBody)
           .then((response) => response && send(req, res, response))
           .catch((error: unknown) => guarded(res, () => (next ? next(error) : failed(res))));
       }
@@ -106,20 +108,6 @@ export function nodeHandler(server: SessionServer): (req: NodeRequest, res: Node
         .catch((error: unknown) => guarded(res, () => (next ? next(error) : failed(res))));
     });
   };
-}
-
-/**
- * The path and query of a request target: origin-form (`/path?query`), or absolute-form, which a
- * server MUST accept (RFC 9112 §3.2.2). Concatenated onto a placeholder origin, never resolved
- * against one, so `//host/path` stays a path. Undefined for anything else (`*`, authority-form).
- */
-function requestTarget(raw = '/'): { url: URL; pathname: string; pathAndQuery: string } | undefined {
-  try {
-    const url = raw.startsWith('/') ? new URL(`http://localhost${raw}`) : /^https?:\/\//i.test(raw) ? new URL(raw) : undefined;
-    return url && { url, pathname: url.pathname, pathAndQuery: url.pathname + url.search };
-  } catch {
-    return undefined;
-  }
 }
 
 // A body parser mounted before us read it: forwarding without it would lose the request's data.

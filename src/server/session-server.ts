@@ -13,12 +13,9 @@ import { RelyingParty, type PendingLogin, type ServerTokens } from './relying-pa
 import { createSealer, type Sealer } from './seal.js';
 import { Sessions, type Session, type SessionMatch } from './sessions.js';
 import { backchannelLogout } from './backchannel/route.js';
-import { matchApiRoute } from './proxy/api-routes.js';
+import { API_METHODS, matchApiRoute } from './proxy/api-routes.js';
 import { forwardToApi, type ProxyContext } from './proxy/forward.js';
 import { canForwardOnNode } from './proxy/node-forward.js';
-
-/** What a proxied API path answers to: every method a `Request` can carry (not TRACE, CONNECT or TRACK). */
-const API_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
 const PENDING_LOGIN_SECONDS = 600;
 /** How far in the future a pending login's issue time may be (clocks of several servers disagree a little). */

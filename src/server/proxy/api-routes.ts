@@ -70,13 +70,20 @@ export function resolveApiRoutes(value: unknown, basePath: string): readonly Res
   return Object.freeze(routes.sort((a, b) => b.path.length - a.path.length));
 }
 
+/** What a proxied API path answers to (its `Allow` value): every method a `Request` can carry (not TRACE, CONNECT or TRACK). */
+export const API_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+/** {@link API_METHODS} as a set, for a check per request. */
+export const API_METHOD_SET: ReadonlySet<string> = new Set(API_METHODS.split(', '));
+
 /** The route a request path belongs to, or undefined. */
 export function matchApiRoute(routes: readonly ResolvedApiRoute[], pathname: string): ResolvedApiRoute | undefined {
-  return routes.find((route) => within(pathname, route.path));
+  for (const route of routes) if (within(pathname, route.path)) return route;
+  return undefined;
 }
 
+/** `pathname` is `prefix` or below it; without building `prefix + '/'` (this runs several times a request). */
 function within(pathname: string, prefix: string): boolean {
-  return pathname === prefix || pathname.startsWith(`${prefix}/`);
+  return pathname.startsWith(prefix) && (pathname.length === prefix.length || pathname.charCodeAt(prefix.length) === 0x2f);
 }
 
 function resolveRoute(entry: unknown, name: string): ResolvedApiRoute {

@@ -45,7 +45,7 @@ export function forwardsResponseField(name: string, named: ReadonlySet<string>, 
 }
 
 /** A redirect into the upstream's own path, as the app's path the browser knows; anywhere else untouched. */
-export function appLocation(location: string, target: URL, route: ResolvedApiRoute): string {
+export function appLocation(location: string, target: URL | string, route: ResolvedApiRoute): string {
   let url: URL;
   try {
     url = new URL(location, target);

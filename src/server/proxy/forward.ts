@@ -105,15 +105,39 @@ export async function forwardToApi(request: Request, route: ResolvedApiRoute, co
   return answer(request, upstream, route, target, found?.cookies ?? [], Boolean(found));
 }
 
+/** A request path's parts: as the URL parser gives them (`pathname` normalised, `search` '' or `?...`). */
+export interface RequestPath {
+  readonly pathname: string;
+  readonly search: string;
+}
+
 /**
- * The upstream URL for a request path: the rest after the declared path appended to the upstream's
- * path, the query kept. Undefined for a path an upstream might read as another one, since servers
- * decode, merge and strip paths in their own ways: malformed or overlong percent-encoding, an encoded
- * slash, backslash or dot, anything that still holds `%` once decoded (double encoding), `;` path
- * parameters (`..;/` is `..` to some servers), backslashes, control characters, empty segments
- * (`//host` reads as another host), and any path whose decoded form falls under another declared route.
+ * Segments made only of characters every URL parser and server leaves as they are (RFC 3986
+ * unreserved and sub-delims but `;`, and `:` `@`): no `%` to decode, no `;` parameters, no backslash.
  */
-export function upstreamUrl(url: URL, route: ResolvedApiRoute, routes: readonly ResolvedApiRoute[]): URL | undefined {
+const VERBATIM_REST = /^(\/[\w\-.~!$&'()*+,=:@]*)*$/;
+const UNSAFE_DECODED = /[%;\\\u0000-\u001f\u007f]|\/\/|(^|\/)\.\.?(\/|$)/;
+
+/**
+ * The upstream path and query (origin-relative, the origin is `route.upstream`'s) for a request path:
+ * the rest after the declared path appended to the upstream's path, the query kept. Undefined for a
+ * path an upstream might read as another one, since servers decode, merge and strip paths in their
+ * own ways: malformed or overlong percent-encoding, an encoded slash, backslash or dot, anything that
+ * still holds `%` once decoded (double encoding), `;` path parameters (`..;/` is `..` to some
+ * servers), backslashes, control characters, empty segments (`//host` reads as another host), and any
+ * path whose decoded form falls under another declared route.
+ */
+export function upstreamPathOf(url: RequestPath, route: ResolvedApiRoute, routes: readonly ResolvedApiRoute[]): string | undefined {
+  const rest = url.pathname.slice(route.path.length);
+  // Nothing to decode, and nothing a URL parser would rewrite once dot segments and empty segments are
+  // refused: the path is the concatenation, without the parse (a tenth of the proxy's time, bench:server).
+  if (!VERBATIM_REST.test(rest)) return upstreamPathByParse(url, route, routes);
+  if (UNSAFE_DECODED.test(rest) || matchApiRoute(routes, route.path + rest) !== route) return undefined;
+  return (`${route.upstreamPath}${rest}` || '/') + url.search;
+}
+
+/** {@link upstreamPathOf} for any path: decoded to check it, then the upstream URL parsed. Exported for the tests that hold the two to one answer. */
+export function upstreamPathByParse(url: RequestPath, route: ResolvedApiRoute, routes: readonly ResolvedApiRoute[]): string | undefined {
   const rest = url.pathname.slice(route.path.length);
   if (/%(?![0-9a-f]{2})|%(2f|5c|2e)/i.test(rest)) return undefined;
   let decoded: string;
@@ -122,14 +146,20 @@ export function upstreamUrl(url: URL, route: ResolvedApiRoute, routes: readonly 
   } catch {
     return undefined;
   }
-  if (/[%;\\\u0000-\u001f\u007f]|\/\/|(^|\/)\.\.?(\/|$)/.test(decoded)) return undefined;
+  if (UNSAFE_DECODED.test(decoded)) return undefined;
   // `/api/orders/%61dmin` is `/api/orders/admin` to an upstream that decodes: it must obey that route's rules.
   if (matchApiRoute(routes, route.path + decoded) !== route) return undefined;
-  const target = new URL(`${route.upstream.origin}${route.upstreamPath}${rest}${url.search}`);
-  // The URL parser could only have moved it elsewhere on a path it rewrites: say no rather than send it.
   const base = route.upstreamPath;
+  const target = new URL(`${route.upstream.origin}${base}${rest}${url.search}`);
+  // The URL parser could only have moved it elsewhere on a path it rewrites: say no rather than send it.
   if (target.origin !== route.upstream.origin || !(target.pathname === (base || '/') || target.pathname.startsWith(`${base}/`))) return undefined;
-  return target;
+  return target.pathname + target.search;
+}
+
+/** {@link upstreamPathOf} as an absolute URL on the route's upstream. */
+export function upstreamUrl(url: RequestPath, route: ResolvedApiRoute, routes: readonly ResolvedApiRoute[]): URL | undefined {
+  const path = upstreamPathOf(url, route, routes);
+  return path === undefined ? undefined : new URL(route.upstream.origin + path);
 }
 
 function forwardedHeaders(incoming: Headers): Headers {

@@ -10,7 +10,7 @@ import { usableTokens } from '../api-fetch.js';
 import type { ServerTokens } from '../relying-party.js';
 import type { ResolvedApiRoute } from './api-routes.js';
 import { appLocation, connectionFields, forwardsRequestField, forwardsResponseField, isForwardableStatus, privateCacheControl } from './fields.js';
-import { REPLAYABLE_BODY_BYTES, scopeRefusal, upstreamUrl, type ProxyContext } from './forward.js';
+import { REPLAYABLE_BODY_BYTES, scopeRefusal, upstreamPathOf, type ProxyContext, type RequestPath } from './forward.js';
 
 /** The parts of Node's `IncomingMessage` (a request, or an upstream's answer) used here. */
 interface NodeMessage {
@@ -128,14 +128,16 @@ type Failure = 'too large' | 'unreadable' | 'refused field' | 'timeout' | 'unava
  * caller to send (the same statuses and errors as forwardToApi's, the session layer's failures
  * mapped by `context.fail`).
  */
-export async function forwardOnNode(req: NodeMessage, res: NodeProxyResponse, url: URL, route: ResolvedApiRoute, context: ProxyContext, hasBody: boolean): Promise<Response | undefined> {
+export async function forwardOnNode(req: NodeMessage, res: NodeProxyResponse, url: RequestPath, route: ResolvedApiRoute, context: ProxyContext, hasBody: boolean): Promise<Response | undefined> {
   if (!isSameOriginRequest(req, context.appOrigin)) return json(403, { error: 'csrf_check_failed' });
-  const target = upstreamUrl(url, route, context.routes);
-  if (!target) return json(400, { error: 'invalid_request', error_description: 'the path cannot be forwarded' });
+  // On the route's upstream origin, always: only the path and query come from the request.
+  const path = upstreamPathOf(url, route, context.routes);
+  if (path === undefined) return json(400, { error: 'invalid_request', error_description: 'the path cannot be forwarded' });
+  const upstream = route.upstream;
   const length = header(req, 'content-length');
   const declared = Number(length ?? 0);
   if (!(declared <= route.maxBodyBytes)) return json(413, { error: 'body_too_large' });
-  const client = clientFor(target.protocol) as NonNullable<ReturnType<typeof clientFor>>;
+  const client = clientFor(upstream.protocol) as NonNullable<ReturnType<typeof clientFor>>;
 
   let tokens: ((force: boolean) => Promise<ServerTokens>) | undefined;
   let cookies: readonly string[] = [];
@@ -183,7 +185,7 @@ export async function forwardOnNode(req: NodeMessage, res: NodeProxyResponse, ur
       let failure: Failure | undefined;
       let out: Outgoing;
       try {
-        out = client.request({ agent: client.agent, hostname: target.hostname.replace(/^\[|\]$/g, ''), port: target.port, path: target.pathname + target.search, method, headers });
+        out = client.request({ agent: client.agent, hostname: hostnameOf(upstream), port: upstream.port, path, method, headers });
       } catch {
         // A field Node will not send (a character it refuses): the same 400 the Web-standard path gives.
         return resolve('refused field');
@@ -254,7 +256,13 @@ export async function forwardOnNode(req: NodeMessage, res: NodeProxyResponse, ur
   if (result === 'timeout') return json(504, { error: 'upstream_timeout' });
   if (result === 'unavailable') return json(502, { error: 'upstream_unavailable' });
   answer = result;
-  return writeAnswer(req, res, result, route, target, cookies, current !== undefined);
+  return writeAnswer(req, res, result, route, path, cookies, current !== undefined);
+}
+
+/** An upstream's host as node:http takes it: an IPv6 literal without its brackets. */
+function hostnameOf(upstream: URL): string {
+  const host = upstream.hostname;
+  return host.startsWith('[') ? host.slice(1, -1) : host;
 }
 
 /** True for a 401 that carries an `error="invalid_token"` challenge: only that one is worth a refresh. */
@@ -301,7 +309,7 @@ function readWhole(req: NodeMessage, length: number): Promise<Uint8Array | undef
 }
 
 /** The upstream's answer written as the browser gets it: as forward.ts's `answer`, its body piped with backpressure. */
-function writeAnswer(req: NodeMessage, res: NodeProxyResponse, answer: NodeMessage, route: ResolvedApiRoute, target: URL, cookies: readonly string[], withToken: boolean): Response | undefined {
+function writeAnswer(req: NodeMessage, res: NodeProxyResponse, answer: NodeMessage, route: ResolvedApiRoute, path: string, cookies: readonly string[], withToken: boolean): Response | undefined {
   const status = answer.statusCode ?? 0;
   if (!isForwardableStatus(status)) {
     answer.destroy();
@@ -315,7 +323,7 @@ function writeAnswer(req: NodeMessage, res: NodeProxyResponse, answer: NodeMessa
       if (value !== undefined && forwardsResponseField(name, named, withToken)) fields[name] = value;
     }
     const location = header(answer, 'location');
-    if (location) fields.location = appLocation(location, target, route);
+    if (location) fields.location = appLocation(location, route.upstream.origin + path, route);
     if (withToken) fields['cache-control'] = privateCacheControl(header(answer, 'cache-control'));
     if (cookies.length) fields['set-cookie'] = [...cookies];
     // All at once, checked here (a field Node refuses throws now, not when the body is piped).
