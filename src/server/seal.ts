@@ -76,17 +76,20 @@ export function createSealer(secrets: readonly string[], purpose: string): Seale
  * with keys derived per purpose (HKDF) like the sealing keys. Used to name store entries without
  * writing the session id, the cookie's secret, anywhere a store dump, replica or `MONITOR` shows.
  */
-export function createKeyedHash(secrets: readonly string[], purpose: string): (value: string) => Promise<string[]> {
+export function createKeyedHash(secrets: readonly string[], purpose: string): (value: string) => Promise<string[]>;
+/** The same, each hash handed to `shape` once (what is built from it is remembered with it). */
+export function createKeyedHash<T>(secrets: readonly string[], purpose: string, shape: (hash: string) => T): (value: string) => Promise<T[]>;
+export function createKeyedHash(secrets: readonly string[], purpose: string, shape: (hash: string) => unknown = (hash) => hash): (value: string) => Promise<unknown[]> {
   const keys = Promise.all(secrets.map((secret) => deriveHmacKey(secret, purpose)));
   // Every request hashes its session id: recent ones are remembered (bounded, oldest dropped first),
   // since a WebCrypto call per request halved the session lookups a second. The map lives only in this
   // process's memory, beside the sessions the memory store keeps anyway.
-  const recent = new Map<string, Promise<string[]>>();
+  const recent = new Map<string, Promise<unknown[]>>();
   return (value) => {
     const known = recent.get(value);
     if (known) return known;
     const data = encoder.encode(value);
-    const hashes = keys.then((list) => Promise.all(list.map(async (key) => toBase64Url(new Uint8Array(await crypto.subtle.sign('HMAC', key, data))))));
+    const hashes = keys.then((list) => Promise.all(list.map(async (key) => shape(toBase64Url(new Uint8Array(await crypto.subtle.sign('HMAC', key, data)))))));
     if (recent.size >= OPENED_CACHE_SIZE) recent.delete(recent.keys().next().value as string);
     recent.set(value, hashes);
     return hashes;

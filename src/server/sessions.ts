@@ -98,8 +98,8 @@ export class Sessions {
   readonly #expiring = new Set<string>();
   readonly #userSealer: Sealer;
   readonly #endSealer: Sealer;
-  /** Store handles of a session id, one per secret, newest first. */
-  readonly #handles: (id: string) => Promise<string[]>;
+  /** Store handles of a session id, one per secret, newest first, with the keys of its entries. */
+  readonly #handles: (id: string) => Promise<EntryKeys[]>;
   /**
    * The store handles of a user's index, one per secret, newest first: written under the newest only
    * (after a rotation a user's index starts afresh), read under each when sessions must end.
@@ -108,7 +108,12 @@ export class Sessions {
   /** The same for the index of a provider session (`sid`). */
   readonly #sidHandles: (sid: string) => Promise<string[]>;
   /** The store handle each session read in this process was found under (rotation: maybe an older secret's). */
-  readonly #handleOf = new WeakMap<Session, string>();
+  readonly #handleOf = new WeakMap<Session, EntryKeys>();
+  /**
+   * The session last read from a stored entry (by its frozen parse), handed out again while the entry
+   * is unchanged: a session read on every request is then one object, not one per request.
+   */
+  readonly #sessionOf = new WeakMap<StoredSession, Session>();
   /** Refreshes in flight in this process, per session: concurrent requests share one. */
   readonly #refreshing = new Map<string, Promise<ServerTokens>>();
   /**
@@ -133,7 +138,7 @@ export class Sessions {
     this.#cookieSealer = createSealer(options.secrets, 'session-cookie');
     this.#sessionSealer = createSealer(options.secrets, 'session');
     this.#userSealer = createSealer(options.secrets, 'user-sessions');
-    this.#handles = createKeyedHash(options.secrets, 'store-key');
+    this.#handles = createKeyedHash(options.secrets, 'store-key', entryKeys);
     this.#ownerHandles = createKeyedHash(options.secrets, 'store-owner');
     this.#sidHandles = createKeyedHash(options.secrets, 'store-sid');
     this.#endSealer = createSealer(options.secrets, 'session-end');
@@ -158,7 +163,8 @@ export class Sessions {
       if (tokens.refreshToken) void this.#rp.revoke(tokens.refreshToken);
       return { cookie: await this.#cookieSealer.seal(JSON.stringify({ id, ...stored })), session: toSession(id, stored) };
     }
-    const [handle] = (await this.#handles(id)) as [string];
+    const [keys] = (await this.#handles(id)) as [EntryKeys];
+    const handle = keys.handle;
     const sealed = await this.#tokenSealer.seal(JSON.stringify(tokens), `t:${handle}`);
     // Tokens first: a session entry never points at tokens that are not there yet.
     // Both entries live exactly as long as the session: tokens never outlast it in the store.
@@ -168,7 +174,7 @@ export class Sessions {
     await this.#capUserSessions(store, user.sub, handle, absExp);
     if (isIndexable(user.sid)) await this.#addToIndex(store, await this.#sidKey(user.sid), handle, absExp, now);
     const session = toSession(id, stored);
-    this.#handleOf.set(session, handle);
+    this.#handleOf.set(session, keys);
     return { cookie: id, session };
   }
 
@@ -184,7 +190,7 @@ export class Sessions {
     const store = this.#store;
     let id: string;
     let stored: StoredSession | undefined;
-    let handle = '';
+    let keys: EntryKeys | undefined;
     if (!store) {
       const parsed = parseSession(await this.#cookieSealer.unseal(cookie));
       if (!parsed || typeof parsed.id !== 'string') return undefined;
@@ -195,10 +201,10 @@ export class Sessions {
       id = cookie;
       // Under the newest secret's handle, else an older one's (a session from before a rotation).
       for (const candidate of await this.#handles(id)) {
-        const sealedSession = await this.#call(() => store.get(`s:${candidate}`));
+        const sealedSession = await this.#call(() => store.get(candidate.session));
         if (sealedSession === undefined) continue;
-        handle = candidate;
-        stored = this.#parseStoredSession(await this.#sessionSealer.unseal(sealedSession, `s:${candidate}`));
+        keys = candidate;
+        stored = this.#parseStoredSession(await this.#sessionSealer.unseal(sealedSession, candidate.session));
         break;
       }
     }
@@ -207,13 +213,14 @@ export class Sessions {
       return undefined;
     }
     const idleExp = Math.min(now + this.#options.idleMs, stored.absExp);
-    if (!slide || idleExp - stored.idleExp < Math.min(this.#options.idleMs / 10, 60_000)) return { session: this.#found(id, stored, handle) };
+    if (!slide || idleExp - stored.idleExp < Math.min(this.#options.idleMs / 10, 60_000)) return { session: this.#found(id, stored, keys) };
     const slid: StoredSession = { ...stored, idleExp };
-    if (!store) return { session: toSession(id, slid), renewedCookie: await this.#cookieSealer.seal(JSON.stringify({ id, ...slid })) };
+    if (!store || !keys) return { session: toSession(id, slid), renewedCookie: await this.#cookieSealer.seal(JSON.stringify({ id, ...slid })) };
     // Only if it still exists: a logout that landed after our read must stay a logout.
-    const sealedSlid = await this.#sessionSealer.seal(JSON.stringify(slid), `s:${handle}`);
-    const [still] = await this.#call(() => Promise.all([store.update(`s:${handle}`, sealedSlid, idleExp - now), store.touch(`t:${handle}`, idleExp - now)]));
-    return still ? { session: this.#found(id, slid, handle) } : undefined;
+    const { session: sessionKey, tokens: tokensKey } = keys;
+    const sealedSlid = await this.#sessionSealer.seal(JSON.stringify(slid), sessionKey);
+    const [still] = await this.#call(() => Promise.all([store.update(sessionKey, sealedSlid, idleExp - now), store.touch(tokensKey, idleExp - now)]));
+    return still ? { session: this.#found(id, slid, keys) } : undefined;
   }
 
   /**
@@ -233,19 +240,25 @@ export class Sessions {
     return parsed;
   }
 
-  #found(id: string, stored: StoredSession, handle: string): Session {
-    const session = toSession(id, stored);
-    if (handle) this.#handleOf.set(session, handle);
+  /** The session of a stored entry found under `keys` (stateless cookie mode: none). */
+  #found(id: string, stored: StoredSession, keys: EntryKeys | undefined): Session {
+    if (!keys) return toSession(id, stored);
+    // The same session again while the entry is unchanged (two sessions may share a parse: check the id and keys).
+    const known = this.#sessionOf.get(stored);
+    if (known && known.id === id && this.#handleOf.get(known) === keys) return known;
+    const session = Object.freeze(toSession(id, stored));
+    this.#handleOf.set(session, keys);
+    this.#sessionOf.set(stored, session);
     return session;
   }
 
-  /** The handle a session's entries are stored under: where `read` found it, else looked up again. */
-  async #handleFor(session: Session): Promise<string | undefined> {
+  /** The keys a session's entries are stored under: where `read` found it, else looked up again. */
+  async #keysFor(session: Session): Promise<EntryKeys | undefined> {
     const known = this.#handleOf.get(session);
     if (known) return known;
     const store = this.#store;
     if (!store || !isSessionId(session.id)) return undefined;
-    for (const handle of await this.#handles(session.id)) if ((await this.#call(() => store.get(`s:${handle}`))) !== undefined) return handle;
+    for (const keys of await this.#handles(session.id)) if ((await this.#call(() => store.get(keys.session))) !== undefined) return keys;
     return undefined;
   }
 
@@ -264,9 +277,10 @@ export class Sessions {
    *   the session and its other tokens stay, and that resource backs off.
    */
   async tokens(session: Session, forceRefresh = false, resource?: string): Promise<ServerTokens> {
-    const handle = await this.#handleFor(session);
-    const current = handle && (await this.#readTokens(handle));
-    if (!handle || !current) throw new LoginRequiredError('session has no tokens');
+    const keys = await this.#keysFor(session);
+    const current = keys && (await this.#readTokens(keys.handle, keys.tokens));
+    if (!keys || !current) throw new LoginRequiredError('session has no tokens');
+    const handle = keys.handle;
     const held = forResource(current, resource);
     if (!forceRefresh && held && this.#fresh(held)) return held;
     if (resource !== undefined) {
@@ -290,7 +304,7 @@ export class Sessions {
   async destroy(cookie: string | undefined): Promise<ServerTokens | undefined> {
     const store = this.#store;
     if (!store || !cookie || !isSessionId(cookie)) return undefined;
-    const handles = await this.#handles(cookie);
+    const handles = (await this.#handles(cookie)).map((keys) => keys.handle);
     let tokens: ServerTokens | undefined;
     let sub: string | undefined;
     for (const handle of handles) {
@@ -412,7 +426,7 @@ export class Sessions {
   async endReason(cookie: string | undefined): Promise<EndReason | undefined> {
     const store = this.#store;
     if (!store || !cookie || !isSessionId(cookie)) return undefined;
-    for (const handle of await this.#handles(cookie)) {
+    for (const { handle } of await this.#handles(cookie)) {
       const sealed = await this.#call(() => store.get(`e:${handle}`));
       const marker = parseStoredObject(sealed === undefined ? undefined : await this.#endSealer.unseal(sealed, `e:${handle}`), 1024);
       if (marker?.v === 1 && (marker.reason === 'provider' || marker.reason === 'ended')) return marker.reason;
@@ -561,11 +575,12 @@ export class Sessions {
     return issued;
   }
 
-  async #readTokens(handle: string): Promise<ServerTokens | undefined> {
+  /** The tokens stored under `handle`; `key` is their entry's key (`t:<handle>`), built once when known. */
+  async #readTokens(handle: string, key = `t:${handle}`): Promise<ServerTokens | undefined> {
     const store = this.#store;
     if (!store) return undefined;
-    const sealed = await this.#call(() => store.get(`t:${handle}`));
-    const plain = sealed ? await this.#tokenSealer.unseal(sealed, `t:${handle}`) : undefined;
+    const sealed = await this.#call(() => store.get(key));
+    const plain = sealed ? await this.#tokenSealer.unseal(sealed, key) : undefined;
     if (plain === undefined) return undefined;
     // Parsed once per stored text (the sealer hands back the same string while the entry is unchanged,
     // so the lookup hashes nothing new); frozen, since every reader of this session shares it.
@@ -634,6 +649,18 @@ export class Sessions {
     claimed.set(key, expiresAt);
     return true;
   }
+}
+
+/** The store keys of a session's entries under one handle (see the top of this file). */
+interface EntryKeys {
+  readonly handle: string;
+  /** `s:<handle>`, `t:<handle>`: built once per session id, since a key built per request is hashed anew at every lookup. */
+  readonly session: string;
+  readonly tokens: string;
+}
+
+function entryKeys(handle: string): EntryKeys {
+  return { handle, session: `s:${handle}`, tokens: `t:${handle}` };
 }
 
 /** `value` and every object in it, frozen: a shared parse no reader can change for the next. */

@@ -14,6 +14,8 @@ export interface MemoryStoreOptions {
 interface Entry {
   value: string;
   expiresAt: number;
+  /** groupOf(key), kept: the same string object at every use, whose hash V8 keeps. */
+  readonly group: string;
 }
 
 /** Stores made by {@link memoryStore}: in this process's memory, they answer or fail at once and need no deadline. */
@@ -45,8 +47,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
   // The group last moved to the end: a request reads a session's entries one after another, and
   // moving a group that is already the most recent would only rehash its key.
   let newest: string | undefined;
-  const use = (key: string) => {
-    const group = groupOf(key);
+  const use = (group: string) => {
     if (group === newest) return;
     const members = groups.get(group);
     if (!members) return;
@@ -68,8 +69,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
   };
   const live = (key: string) => {
     const entry = entries.get(key);
-    if (entry && entry.expiresAt <= now()) remove(key);
-    return entry && entry.expiresAt > now() ? entry : undefined;
+    if (!entry || entry.expiresAt > now()) return entry;
+    remove(key);
+    return undefined;
   };
   const sweep = () => {
     const at = now();
@@ -82,10 +84,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
   };
   const put = (key: string, value: string, ttlMs: number) => {
     const expiresAt = now() + ttlMs;
-    if (!entries.has(key)) size++;
-    entries.set(key, { value, expiresAt });
+    const known = entries.get(key);
+    if (!known) size++;
+    const group = known?.group ?? groupOf(key);
+    entries.set(key, { value, expiresAt, group });
     sweepAt = Math.min(sweepAt, expiresAt);
-    const group = groupOf(key);
     const members = groups.get(group) ?? new Set<string>();
     members.add(key);
     groups.delete(group);
@@ -109,8 +112,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     kind: 'store',
     get: async (key) => {
       const entry = live(key);
-      if (entry) use(key);
-      return entry?.value;
+      if (!entry) return undefined;
+      use(entry.group);
+      return entry.value;
     },
     set: async (key, value, ttlMs) => put(key, value, ttlMs),
     update: async (key, value, ttlMs) => {
@@ -122,7 +126,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
       const entry = live(key);
       if (!entry) return false;
       entry.expiresAt = now() + ttlMs;
-      use(key);
+      use(entry.group);
       return true;
     },
     delete: async (keys) => void keys.forEach(remove),
