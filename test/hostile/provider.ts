@@ -88,6 +88,11 @@ export interface Hit {
   dpopError?: string;
   /** The nonce demanded in the answer (400 use_dpop_nonce). */
   dpopNonce?: string;
+  /**
+   * The provider is done with it: its proof checked, its answer sent (or withheld by the scenario).
+   * A hit is logged on arrival, before the awaited checks fill in the `dpop…` fields above.
+   */
+  handled?: true;
 }
 
 interface CodeGrant {
@@ -156,6 +161,14 @@ export class HostileProvider {
     return this.hits.filter((h) => h.endpoint === endpoint && (grant === undefined || h.body?.get('grant_type') === grant)).length;
   }
 
+  /**
+   * The requests to `endpoint` the provider is done with. Poll this, not {@link count}, before reading
+   * what the checks noted on a request the page did not wait for (a revocation at logout).
+   */
+  handledHits(endpoint: string): Hit[] {
+    return this.hits.filter((h) => h.endpoint === endpoint && h.handled);
+  }
+
   /** Issues a code for a user at this provider, as if they had signed in (used to forge injections). */
   mintCode(params: URLSearchParams, sub = 'attacker'): string {
     const code = random();
@@ -206,6 +219,14 @@ export class HostileProvider {
     const proof = req.headers.dpop;
     const hit: Hit = { endpoint, method: req.method ?? 'GET', url: url.href, ...(form ? { body: form } : {}), at: Date.now(), ...(typeof proof === 'string' ? { dpop: proof } : {}) };
     this.hits.push(hit);
+    try {
+      await this.#answer(req, res, url, hit, form, cors);
+    } finally {
+      hit.handled = true;
+    }
+  }
+
+  async #answer(req: IncomingMessage, res: ServerResponse, url: URL, hit: Hit, form: URLSearchParams | undefined, cors: Record<string, string>): Promise<void> {
     const json = (status: number, value: unknown, extra: Record<string, string> = {}) =>
       send(res, { status, headers: { 'content-type': 'application/json', ...extra }, body: JSON.stringify(value) });
 
