@@ -107,8 +107,8 @@ export class Sessions {
   readonly #ownerHandles: (sub: string) => Promise<string[]>;
   /** The same for the index of a provider session (`sid`). */
   readonly #sidHandles: (sid: string) => Promise<string[]>;
-  /** The store handle each session read in this process was found under (rotation: maybe an older secret's). */
-  readonly #handleOf = new WeakMap<Session, EntryKeys>();
+  /** The store keys each session read in this process was found under (rotation: maybe an older secret's). */
+  readonly #keysOf = new WeakMap<Session, EntryKeys>();
   /**
    * The session last read from a stored entry (by its frozen parse), handed out again while the entry
    * is unchanged: a session read on every request is then one object, not one per request.
@@ -174,7 +174,7 @@ export class Sessions {
     await this.#capUserSessions(store, user.sub, handle, absExp);
     if (isIndexable(user.sid)) await this.#addToIndex(store, await this.#sidKey(user.sid), handle, absExp, now);
     const session = toSession(id, stored);
-    this.#handleOf.set(session, keys);
+    this.#keysOf.set(session, keys);
     return { cookie: id, session };
   }
 
@@ -245,16 +245,16 @@ export class Sessions {
     if (!keys) return toSession(id, stored);
     // The same session again while the entry is unchanged (two sessions may share a parse: check the id and keys).
     const known = this.#sessionOf.get(stored);
-    if (known && known.id === id && this.#handleOf.get(known) === keys) return known;
+    if (known && known.id === id && this.#keysOf.get(known) === keys) return known;
     const session = Object.freeze(toSession(id, stored));
-    this.#handleOf.set(session, keys);
+    this.#keysOf.set(session, keys);
     this.#sessionOf.set(stored, session);
     return session;
   }
 
   /** The keys a session's entries are stored under: where `read` found it, else looked up again. */
   async #keysFor(session: Session): Promise<EntryKeys | undefined> {
-    const known = this.#handleOf.get(session);
+    const known = this.#keysOf.get(session);
     if (known) return known;
     const store = this.#store;
     if (!store || !isSessionId(session.id)) return undefined;
